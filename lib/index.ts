@@ -1,0 +1,48 @@
+// omq's public exports (API.md).
+import { inprocTransport } from "../transports/inproc.js";
+import { hasTransport, registerTransport } from "../transports/transport.js";
+
+registerTransport(inprocTransport);
+
+export { Context, context, type ContextOptions } from "./context.js";
+export { ZmqError } from "./errors.js";
+export type { MessageLike } from "./message.js";
+export { Observer, type Event, type EventType, type EventError } from "./observer.js";
+export { Proxy } from "./proxy.js";
+export { Socket } from "./socket.js";
+export * from "./sockets.js";
+
+/** The libzmq version whose behaviour omq matches (ported code gates on it). */
+export const version = "4.3.5";
+/** omq's own package version. */
+export const omqVersion = "0.1.0";
+
+/** What this build can do; transports are looked up at call time. */
+export const capability = {
+  get ipc() {
+    return hasTransport("ipc");
+  },
+  get tcp() {
+    return hasTransport("tcp");
+  },
+  get inproc() {
+    return hasTransport("inproc");
+  },
+  get pgm() {
+    return hasTransport("pgm");
+  },
+  get epgm() {
+    return hasTransport("epgm");
+  },
+  get ws() {
+    return hasTransport("ws");
+  },
+  get wss() {
+    return hasTransport("wss");
+  },
+  curve: false,
+  gssapi: false,
+  norm: false,
+  tipc: false,
+  draft: false,
+};

@@ -1,0 +1,48 @@
+// The unit above the codec: one whole multipart message, as an array of frames.
+// Pipes, patterns and queues only ever move whole messages, so atomicity is free.
+export type Msg = Buffer[];
+
+/** A message part as accepted by send(): see API.md. */
+export type MessageLike =
+  | string
+  | Buffer
+  | ArrayBufferView
+  | ArrayBuffer
+  | SharedArrayBuffer
+  | number
+  | null;
+
+/** A shared empty frame (delimiters, probes). Never written to. */
+export const EMPTY_FRAME = Buffer.alloc(0);
+const EMPTY = EMPTY_FRAME;
+
+export function toFrame(part: MessageLike): Buffer {
+  if (Buffer.isBuffer(part)) return part;
+  if (typeof part === "string") return Buffer.from(part, "utf8");
+  if (part === null) return EMPTY;
+  if (typeof part === "number") return Buffer.from(String(part), "utf8");
+  if (ArrayBuffer.isView(part)) return Buffer.from(part.buffer, part.byteOffset, part.byteLength);
+  if (part instanceof ArrayBuffer || (typeof SharedArrayBuffer !== "undefined" && part instanceof SharedArrayBuffer)) {
+    return Buffer.from(part);
+  }
+  throw new TypeError("Message must be present and of type string, Buffer, ArrayBufferView, ArrayBuffer, number or null");
+}
+
+/** send()'s argument to a Msg. Never modifies or copies the caller's Buffers. */
+export function toFrames(message: MessageLike | MessageLike[]): Msg {
+  if (Array.isArray(message)) {
+    if (message.length === 0) throw new TypeError("Message must contain at least one part");
+    const out = new Array<Buffer>(message.length);
+    for (let i = 0; i < message.length; i++) out[i] = toFrame(message[i] as MessageLike);
+    return out;
+  }
+  if (message === undefined) throw new TypeError("Message must be present");
+  return [toFrame(message)];
+}
+
+/** Sum of frame lengths. */
+export function msgSize(msg: Msg): number {
+  let n = 0;
+  for (let i = 0; i < msg.length; i++) n += msg[i]!.length;
+  return n;
+}

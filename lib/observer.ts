@@ -1,0 +1,104 @@
+// socket.events: zeromq.js's Observer. Either an emitter (on/off) or a queue
+// read with receive()/for await, never both.
+import { zmqError } from "./errors.js";
+import { RingQueue } from "./ring-queue.js";
+
+export type EventType =
+  | "bind" | "bind:error" | "accept" | "accept:error" | "connect" | "connect:delay"
+  | "connect:retry" | "close" | "close:error" | "disconnect" | "handshake"
+  | "handshake:error:protocol" | "handshake:error:auth" | "handshake:error:other" | "end"
+  | "pgm:loss";
+
+export interface EventError extends Error {
+  code?: string;
+  errno?: number;
+  address?: string;
+  status?: number;
+}
+
+export interface Event {
+  type: EventType;
+  address?: string;
+  interval?: number;
+  error?: EventError;
+  /** pgm:loss: how many whole messages could not be repaired. */
+  lost?: number;
+}
+
+type Listener = (e: Event) => void;
+
+/** Unread events kept for receive(); older ones are dropped past this. */
+const MAX_QUEUED = 1024;
+
+export class Observer implements AsyncIterable<Event> {
+  private listeners = new Map<string, Set<Listener>>();
+  private queue = new RingQueue<Event>();
+  private waiters = new RingQueue<{ resolve: (e: Event) => void; reject: (e: Error) => void }>();
+  private emitterMode = false;
+  private isClosed = false;
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  on(type: EventType, listener: Listener): this {
+    this.emitterMode = true;
+    this.queue.clear();
+    let s = this.listeners.get(type);
+    if (s === undefined) this.listeners.set(type, (s = new Set()));
+    s.add(listener);
+    return this;
+  }
+
+  off(type: EventType, listener: Listener): this {
+    this.listeners.get(type)?.delete(listener);
+    return this;
+  }
+
+  receive(): Promise<Event> {
+    if (this.emitterMode) {
+      throw new Error(
+        "Observer is in event emitter mode. After a call to events.on() it is not possible to read events with events.receive().",
+      );
+    }
+    const e = this.queue.shift();
+    if (e !== undefined) return Promise.resolve(e);
+    if (this.isClosed) return Promise.reject(zmqError("EAGAIN"));
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Event> {
+    for (;;) {
+      try {
+        yield await this.receive();
+      } catch (err) {
+        if ((err as { code?: string }).code === "EAGAIN" && this.isClosed) return;
+        throw err;
+      }
+    }
+  }
+
+  /** Internal: deliver one event. */
+  emit(e: Event): void {
+    if (this.isClosed) return;
+    if (this.emitterMode) {
+      const s = this.listeners.get(e.type);
+      if (s) for (const l of [...s]) l(e);
+      return;
+    }
+    const w = this.waiters.shift();
+    if (w !== undefined) {
+      w.resolve(e);
+      return;
+    }
+    if (this.queue.length >= MAX_QUEUED) this.queue.shift();
+    this.queue.push(e);
+  }
+
+  close(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    let w;
+    while ((w = this.waiters.shift()) !== undefined) w.reject(zmqError("EAGAIN"));
+  }
+}

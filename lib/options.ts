@@ -1,0 +1,196 @@
+// Every socket option in one table: name, kind, range, default and which
+// socket types have it. Socket classes get accessor properties from it, and
+// constructor options objects are validated against it.
+import { OptionRangeError, ZmqError } from "./errors.js";
+import type { SocketTypeName } from "./socket-types.js";
+import { SOCKET_TYPES } from "./socket-types.js";
+
+type Kind = "int" | "bool" | "id" | "bytes" | "string" | "verbosity" | "key";
+
+interface OptionSpec {
+  readonly name: string;
+  readonly kind: Kind;
+  readonly def: unknown;
+  readonly min?: number;
+  readonly max?: number;
+  /** "send"/"receive": sockets that can; a list: exactly those types. */
+  readonly on?: "send" | "receive" | readonly SocketTypeName[];
+  /** Not built yet: any value but the default is refused (ENOTSUP). */
+  readonly unsupported?: string;
+}
+
+const INT_MAX = 2 ** 31 - 1;
+const ROUTING: readonly SocketTypeName[] = ["req", "rep", "dealer", "router"];
+const CURVE_NOTE = "CURVE/PLAIN security is not built yet (capability.curve is false)";
+
+export const OPTION_SPECS: readonly OptionSpec[] = [
+  { name: "sendHighWaterMark", kind: "int", def: 1000, min: 0, max: INT_MAX, on: "send" },
+  { name: "receiveHighWaterMark", kind: "int", def: 1000, min: 0, max: INT_MAX, on: "receive" },
+  { name: "sendTimeout", kind: "int", def: -1, min: -1, max: INT_MAX, on: "send" },
+  { name: "receiveTimeout", kind: "int", def: -1, min: -1, max: INT_MAX, on: "receive" },
+  { name: "linger", kind: "int", def: -1, min: -1, max: INT_MAX },
+  { name: "routingId", kind: "id", def: undefined, on: ROUTING },
+  { name: "reconnectInterval", kind: "int", def: 100, min: -1, max: INT_MAX },
+  { name: "reconnectMaxInterval", kind: "int", def: 0, min: 0, max: INT_MAX },
+  { name: "connectTimeout", kind: "int", def: 0, min: 0, max: INT_MAX },
+  { name: "maxMessageSize", kind: "int", def: -1, min: -1, max: Number.MAX_SAFE_INTEGER },
+  { name: "immediate", kind: "bool", def: false },
+  { name: "handshakeInterval", kind: "int", def: 30000, min: 0, max: INT_MAX },
+  { name: "heartbeatInterval", kind: "int", def: 0, min: 0, max: INT_MAX },
+  { name: "heartbeatTimeout", kind: "int", def: -1, min: -1, max: INT_MAX },
+  { name: "heartbeatTimeToLive", kind: "int", def: 0, min: 0, max: 6553599 },
+  { name: "tcpKeepalive", kind: "int", def: -1, min: -1, max: 1 },
+  { name: "tcpKeepaliveCount", kind: "int", def: -1, min: -1, max: INT_MAX },
+  { name: "tcpKeepaliveIdle", kind: "int", def: -1, min: -1, max: INT_MAX },
+  { name: "tcpKeepaliveInterval", kind: "int", def: -1, min: -1, max: INT_MAX },
+  { name: "ipv6", kind: "bool", def: false },
+  { name: "backlog", kind: "int", def: 100, min: 0, max: INT_MAX },
+  { name: "plainServer", kind: "bool", def: false, unsupported: CURVE_NOTE },
+  { name: "plainUsername", kind: "string", def: null, unsupported: CURVE_NOTE },
+  { name: "plainPassword", kind: "string", def: null, unsupported: CURVE_NOTE },
+  { name: "curveServer", kind: "bool", def: false, unsupported: CURVE_NOTE },
+  { name: "curvePublicKey", kind: "key", def: null, unsupported: CURVE_NOTE },
+  { name: "curveSecretKey", kind: "key", def: null, unsupported: CURVE_NOTE },
+  { name: "curveServerKey", kind: "key", def: null, unsupported: CURVE_NOTE },
+  { name: "zapDomain", kind: "string", def: null, unsupported: CURVE_NOTE },
+  { name: "rate", kind: "int", def: 100, min: 1, max: INT_MAX },
+  { name: "recoveryInterval", kind: "int", def: 10000, min: 0, max: INT_MAX },
+  { name: "multicastMaxTransportDataUnit", kind: "int", def: 1500, min: 64, max: 65507 },
+  { name: "multicastHops", kind: "int", def: 1, min: 0, max: 255, on: "send" },
+  // per type (API.md "Per type")
+  { name: "conflate", kind: "bool", def: false, on: ["sub", "pub", "dealer", "push", "pull"] },
+  { name: "invertMatching", kind: "bool", def: false, on: ["sub", "pub", "xpub"] },
+  { name: "noDrop", kind: "bool", def: false, on: ["pub", "xpub"] },
+  { name: "manual", kind: "bool", def: false, on: ["xpub"] },
+  { name: "welcomeMessage", kind: "bytes", def: undefined, on: ["xpub"] },
+  { name: "verbosity", kind: "verbosity", def: null, on: ["xpub"] },
+  { name: "correlate", kind: "bool", def: false, on: ["req"] },
+  { name: "relaxed", kind: "bool", def: false, on: ["req"] },
+  { name: "probeRouter", kind: "bool", def: false, on: ["req", "dealer", "router"] },
+  { name: "mandatory", kind: "bool", def: false, on: ["router"] },
+  { name: "handover", kind: "bool", def: false, on: ["router"] },
+];
+
+const BY_NAME = new Map(OPTION_SPECS.map((s) => [s.name, s]));
+
+/** The option names a socket type has. */
+export function optionNamesFor(type: SocketTypeName): string[] {
+  const info = SOCKET_TYPES[type];
+  return OPTION_SPECS.filter((s) => {
+    if (s.on === undefined) return true;
+    if (s.on === "send") return info.canSend;
+    if (s.on === "receive") return info.canReceive;
+    return s.on.includes(type);
+  }).map((s) => s.name);
+}
+
+/** Internal, normalised option values (ids and byte options as Buffers). */
+export type OptionValues = Record<string, unknown> & {
+  sendHighWaterMark: number;
+  receiveHighWaterMark: number;
+  sendTimeout: number;
+  receiveTimeout: number;
+  linger: number;
+  routingId: Buffer | undefined;
+  reconnectInterval: number;
+  reconnectMaxInterval: number;
+  connectTimeout: number;
+  maxMessageSize: number;
+  immediate: boolean;
+  handshakeInterval: number;
+  heartbeatInterval: number;
+  heartbeatTimeout: number;
+  heartbeatTimeToLive: number;
+  tcpKeepalive: number;
+  tcpKeepaliveIdle: number;
+  ipv6: boolean;
+  backlog: number;
+  rate: number;
+  recoveryInterval: number;
+  multicastMaxTransportDataUnit: number;
+  multicastHops: number;
+  conflate: boolean;
+  invertMatching: boolean;
+  noDrop: boolean;
+  manual: boolean;
+  welcomeMessage: Buffer | undefined;
+  verbosity: "allSubs" | "allSubsUnsubs" | null;
+  correlate: boolean;
+  relaxed: boolean;
+  probeRouter: boolean;
+  mandatory: boolean;
+  handover: boolean;
+};
+
+export function defaultValues(): OptionValues {
+  const v: Record<string, unknown> = {};
+  for (const s of OPTION_SPECS) v[s.name] = s.def;
+  return v as OptionValues;
+}
+
+/** Validate and normalise one option value; throws TypeError/RangeError. */
+export function normalizeOption(name: string, value: unknown): unknown {
+  const s = BY_NAME.get(name);
+  if (s === undefined) throw new TypeError(`Unknown socket option: ${name}`);
+  let out: unknown;
+  switch (s.kind) {
+    case "int": {
+      if (typeof value !== "number" || Number.isNaN(value)) throw new TypeError(`Option ${name}: value must be a number`);
+      if (!Number.isInteger(value) || value < (s.min ?? -Infinity) || value > (s.max ?? Infinity)) {
+        throw new OptionRangeError(`Option ${name}: ${value} is out of range [${s.min}, ${s.max}]`);
+      }
+      out = value;
+      break;
+    }
+    case "bool":
+      if (typeof value !== "boolean") throw new TypeError(`Option ${name}: value must be a boolean`);
+      out = value;
+      break;
+    case "id": {
+      if (value === null || value === undefined) {
+        out = undefined;
+        break;
+      }
+      const b = bytesOf(name, value);
+      // libzmq: 1-255 bytes; a leading zero byte is reserved for generated ids
+      if (b.length < 1 || b.length > 255 || b[0] === 0) {
+        throw new OptionRangeError(`Option ${name}: must be 1 to 255 bytes not starting with a zero byte`);
+      }
+      out = b;
+      break;
+    }
+    case "bytes":
+      out = value === null || value === undefined ? undefined : bytesOf(name, value);
+      break;
+    case "string":
+    case "key":
+      if (value !== null && typeof value !== "string") throw new TypeError(`Option ${name}: value must be a string or null`);
+      out = value;
+      break;
+    case "verbosity":
+      if (value !== null && value !== "allSubs" && value !== "allSubsUnsubs") {
+        throw new TypeError(`Option ${name}: must be null, "allSubs" or "allSubsUnsubs"`);
+      }
+      out = value;
+      break;
+  }
+  if (s.unsupported !== undefined && out !== s.def && !(out === undefined && s.def === null)) {
+    throw new ZmqError("ENOTSUP", `Option ${name}: ${s.unsupported}`);
+  }
+  return out;
+}
+
+function bytesOf(name: string, value: unknown): Buffer {
+  if (typeof value === "string") return Buffer.from(value, "utf8");
+  if (Buffer.isBuffer(value)) return value;
+  if (ArrayBuffer.isView(value)) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  throw new TypeError(`Option ${name}: value must be a string or Buffer`);
+}
+
+/** The value as a getter returns it (ids as strings, as zeromq.js). */
+export function publicValue(name: string, value: unknown): unknown {
+  const s = BY_NAME.get(name);
+  if (s?.kind === "id") return value === undefined ? null : (value as Buffer).toString("utf8");
+  if (s?.kind === "bytes") return value === undefined ? null : value;
+  return value;
+}

@@ -1,0 +1,450 @@
+// The Socket base: promises, the FIFOs of waiting callers, timeouts, options,
+// endpoints and events. Everything type-specific lives in the Pattern; every
+// transport detail behind the Transport interface.
+import { type Context, context as defaultContext } from "./context.js";
+import { parseEndpoint } from "./endpoint.js";
+import { ZmqError, fromSystemError, zmqError } from "./errors.js";
+import { holdAlive, releaseAlive } from "./keepalive.js";
+import { type MessageLike, type Msg, toFrames } from "./message.js";
+import { type Event, Observer } from "./observer.js";
+import { type OptionValues, defaultValues, normalizeOption, optionNamesFor, publicValue } from "./options.js";
+import type { PipeEnd } from "./pipe.js";
+import { RingQueue } from "./ring-queue.js";
+import { SOCKET_TYPES, type SocketTypeInfo, type SocketTypeName } from "./socket-types.js";
+import type { Pattern, PatternHost } from "../patterns/pattern.js";
+import { createPattern } from "../patterns/index.js";
+import {
+  type Binding,
+  type Connection,
+  type ConnectOptions,
+  type TransportHost,
+  findTransport,
+} from "../transports/transport.js";
+
+const RESOLVED: Promise<void> = Promise.resolve();
+
+interface SendWaiter {
+  msg: Msg;
+  resolve: () => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout | undefined;
+}
+
+interface RecvWaiter {
+  resolve: (m: Msg) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout | undefined;
+}
+
+export abstract class Socket {
+  /** The Context this socket belongs to. */
+  readonly context: Context;
+  /** libzmq's socket type number (as zeromq.js). */
+  readonly type: number;
+  /** @internal */ readonly _info: SocketTypeInfo;
+  /** @internal */ readonly _opts: OptionValues;
+  /** @internal */ readonly _pattern: Pattern;
+  private readonly observer = new Observer();
+  private readonly pipes = new Set<PipeEnd>();
+  private readonly bindings = new Map<string, Binding>();
+  private readonly connections = new Map<string, Connection[]>();
+  private readonly sendWaiters = new RingQueue<SendWaiter>();
+  private readonly recvWaiters = new RingQueue<RecvWaiter>();
+  private flushingSends = false;
+  private flushSendsAgain = false;
+  private flushingRecvs = false;
+  private flushRecvsAgain = false;
+  private isClosed = false;
+  private lastEndpointValue: string | null = null;
+  /** @internal what transports see */
+  readonly _host: TransportHost;
+
+  constructor(typeName: SocketTypeName, options: Record<string, unknown> = {}) {
+    this._info = SOCKET_TYPES[typeName];
+    this.type = this._info.number;
+    const ctx = (options.context as Context | undefined) ?? defaultContext;
+    this.context = ctx;
+    if (ctx.sockets >= ctx.maxSockets) throw zmqError("EMFILE", "Too many open sockets (context.maxSockets)");
+    this._opts = defaultValues();
+    if (!ctx.blocky) this._opts.linger = 0;
+    if (ctx.ipv6) this._opts.ipv6 = true;
+    const allowed = new Set(optionNamesFor(typeName));
+    for (const [k, v] of Object.entries(options)) {
+      if (k === "context") continue;
+      if (!allowed.has(k)) throw new TypeError(`Unknown option for ${typeName} socket: ${k}`);
+      this._opts[k] = normalizeOption(k, v);
+    }
+    const self = this;
+    const patternHost: PatternHost = {
+      options: this._opts,
+      readable: () => this.flushReceives(),
+      writable: () => this.flushSends(),
+    };
+    this._pattern = createPattern(typeName, patternHost);
+    this._host = {
+      context: ctx,
+      socketType: this._info.zmtp,
+      options: this._opts,
+      get closed() {
+        return self.isClosed;
+      },
+      attachPipe: (end) => this.attachPipe(end),
+      emit: (e) => this.observer.emit(e),
+    };
+    ctx.sockets++;
+  }
+
+  /** An Observer of this socket's connection events. */
+  get events(): Observer {
+    return this.observer;
+  }
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /** Whether receive() would resolve at once (ZMQ_POLLIN). */
+  get readable(): boolean {
+    return !this.isClosed && this._info.canReceive && this._pattern.hasIn();
+  }
+
+  /** Whether send() would queue at once (ZMQ_POLLOUT). */
+  get writable(): boolean {
+    return !this.isClosed && this._info.canSend && this._pattern.hasOut();
+  }
+
+  /** The resolved address of the last bind. */
+  get lastEndpoint(): string | null {
+    return this.lastEndpointValue;
+  }
+
+  /** null until PLAIN/CURVE exist (capability.curve is false). */
+  get securityMechanism(): "plain" | "curve" | null {
+    return null;
+  }
+
+  private assertOpen(): void {
+    if (this.isClosed) throw zmqError("EBADF");
+  }
+
+  bind(address: string): Promise<void> {
+    this.assertOpen();
+    let ep;
+    try {
+      ep = parseEndpoint(address);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const transport = findTransport(ep.transport);
+    if (transport === undefined) {
+      return Promise.reject(zmqError("EPROTONOSUPPORT", `Protocol not supported: ${ep.transport}`, address));
+    }
+    if (transport.supports !== undefined && !transport.supports(this._info.zmtp)) {
+      return Promise.reject(zmqError("ENOCOMPATPROTO", undefined, address));
+    }
+    return transport.bind(ep, this._host).then(
+      (b) => {
+        if (this.isClosed) {
+          b.close();
+          throw zmqError("EBADF");
+        }
+        this.bindings.set(address, b);
+        if (b.address !== address) this.bindings.set(b.address, b);
+        this.lastEndpointValue = b.address;
+        this.observer.emit({ type: "bind", address: b.address });
+      },
+      (err: unknown) => {
+        const e = fromSystemError(err, address);
+        e.address ??= address;
+        this.observer.emit({ type: "bind:error", address, error: e });
+        throw e;
+      },
+    );
+  }
+
+  unbind(address: string): Promise<void> {
+    this.assertOpen();
+    const b = this.bindings.get(address);
+    if (b === undefined) return Promise.reject(zmqError("ENOENT", undefined, address));
+    for (const [k, v] of this.bindings) if (v === b) this.bindings.delete(k);
+    b.close();
+    this.observer.emit({ type: "close", address: b.address });
+    return RESOLVED;
+  }
+
+  /** @internal Router exposes the options argument. */
+  connect(address: string, options?: { routingId?: string | Buffer }): void {
+    this.assertOpen();
+    const ep = parseEndpoint(address);
+    const transport = findTransport(ep.transport);
+    if (transport === undefined) throw zmqError("EPROTONOSUPPORT", `Protocol not supported: ${ep.transport}`, address);
+    if (transport.supports !== undefined && !transport.supports(this._info.zmtp)) {
+      throw zmqError("ENOCOMPATPROTO", undefined, address);
+    }
+    const co: ConnectOptions = {};
+    if (options?.routingId !== undefined) co.routingId = normalizeOption("routingId", options.routingId) as Buffer;
+    const c = transport.connect(ep, this._host, co);
+    let list = this.connections.get(address);
+    if (list === undefined) this.connections.set(address, (list = []));
+    list.push(c);
+  }
+
+  disconnect(address: string): void {
+    this.assertOpen();
+    const list = this.connections.get(address);
+    if (list === undefined) throw zmqError("ENOENT", undefined, address);
+    this.connections.delete(address);
+    for (const c of list) c.close();
+  }
+
+  /** Close now; see API.md for what happens to queued messages and waiters. */
+  close(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    const err = () => zmqError("EAGAIN");
+    let w: SendWaiter | RecvWaiter | undefined;
+    while ((w = this.sendWaiters.shift()) !== undefined) this.settle(w, err());
+    while ((w = this.recvWaiters.shift()) !== undefined) this.settle(w, err());
+    for (const list of this.connections.values()) for (const c of list) c.close();
+    this.connections.clear();
+    const closedBindings = new Set<Binding>();
+    for (const b of this.bindings.values()) {
+      if (closedBindings.has(b)) continue;
+      closedBindings.add(b);
+      b.close();
+      this.observer.emit({ type: "close", address: b.address });
+    }
+    this.bindings.clear();
+    for (const p of this.pipes) p.close();
+    this.pipes.clear();
+    this.context.sockets--;
+    this.observer.emit({ type: "end" });
+    this.observer.close();
+  }
+
+  private settle(w: SendWaiter | RecvWaiter, e: Error): void {
+    if (w.timer !== undefined) clearTimeout(w.timer);
+    releaseAlive();
+    w.reject(e);
+  }
+
+  private attachPipe(end: PipeEnd): void {
+    if (this.isClosed) {
+      end.close();
+      return;
+    }
+    const o = this._opts;
+    const canSend = this._info.canSend;
+    const canRecv = this._info.canReceive;
+    end.setHwms(canSend ? o.sendHighWaterMark : 0, canRecv ? o.receiveHighWaterMark : 0);
+    if (o.conflate) end.setConflate(canSend, canRecv);
+    // forget closed pipes lazily: no per-pipe close hook needed
+    if (this.pipes.size > 64) for (const p of this.pipes) if (p.closed) this.pipes.delete(p);
+    this.pipes.add(end);
+    this._pattern.attach(end);
+  }
+
+  /** @internal HWMs apply to live pipes too (libzmq test_sockopt_hwm). */
+  _applyHwms(): void {
+    const o = this._opts;
+    for (const p of this.pipes) {
+      if (p.closed) this.pipes.delete(p);
+      else p.setHwms(this._info.canSend ? o.sendHighWaterMark : 0, this._info.canReceive ? o.receiveHighWaterMark : 0);
+    }
+  }
+
+  /** @internal */
+  _send(message: MessageLike | MessageLike[]): Promise<void> {
+    this.assertOpen();
+    if (!this._info.canSend) return Promise.reject(zmqError("ENOTSUP"));
+    const msg = toFrames(message);
+    if (this.sendWaiters.length === 0) {
+      try {
+        this._pattern.checkSend?.();
+        if (this._pattern.send(msg) !== "blocked") return RESOLVED;
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      if (this._opts.sendTimeout === 0) return Promise.reject(zmqError("EAGAIN"));
+    }
+    return new Promise<void>((resolve, reject) => {
+      const w: SendWaiter = { msg, resolve, reject, timer: undefined };
+      const t = this._opts.sendTimeout;
+      if (t > 0) {
+        w.timer = setTimeout(() => {
+          if (this.sendWaiters.removeWhere((x) => x === w) > 0) {
+            w.timer = undefined;
+            this.settle(w, zmqError("EAGAIN"));
+          }
+        }, t);
+      }
+      holdAlive();
+      this.sendWaiters.push(w);
+    });
+  }
+
+  /** @internal */
+  _receive(): Promise<Msg> {
+    this.assertOpen();
+    if (!this._info.canReceive) return Promise.reject(zmqError("ENOTSUP"));
+    if (this.recvWaiters.length === 0) {
+      try {
+        this._pattern.checkReceive?.();
+        const m = this._pattern.receive();
+        if (m !== undefined) return Promise.resolve(m);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      if (this._opts.receiveTimeout === 0) return Promise.reject(zmqError("EAGAIN"));
+    }
+    return new Promise<Msg>((resolve, reject) => {
+      const w: RecvWaiter = { resolve, reject, timer: undefined };
+      const t = this._opts.receiveTimeout;
+      if (t > 0) {
+        w.timer = setTimeout(() => {
+          if (this.recvWaiters.removeWhere((x) => x === w) > 0) {
+            w.timer = undefined;
+            this.settle(w, zmqError("EAGAIN"));
+          }
+        }, t);
+      }
+      holdAlive();
+      this.recvWaiters.push(w);
+    });
+  }
+
+  /** The pattern says a blocked send may now go through: retry in call order. */
+  private flushSends(): void {
+    if (this.flushingSends) {
+      this.flushSendsAgain = true;
+      return;
+    }
+    this.flushingSends = true;
+    try {
+      do {
+        this.flushSendsAgain = false;
+        let w: SendWaiter | undefined;
+        while ((w = this.sendWaiters.peek()) !== undefined) {
+          let r;
+          try {
+            r = this._pattern.send(w.msg);
+          } catch (e) {
+            this.sendWaiters.shift();
+            this.settle(w, e as Error);
+            continue;
+          }
+          if (r === "blocked") break;
+          this.sendWaiters.shift();
+          if (w.timer !== undefined) clearTimeout(w.timer);
+          releaseAlive();
+          w.resolve();
+        }
+      } while (this.flushSendsAgain);
+    } finally {
+      this.flushingSends = false;
+    }
+  }
+
+  /** The pattern says a message may be waiting: serve receivers in order. */
+  private flushReceives(): void {
+    if (this.recvWaiters.length === 0) return;
+    if (this.flushingRecvs) {
+      this.flushRecvsAgain = true;
+      return;
+    }
+    this.flushingRecvs = true;
+    try {
+      do {
+        this.flushRecvsAgain = false;
+        let w: RecvWaiter | undefined;
+        while ((w = this.recvWaiters.peek()) !== undefined) {
+          let m;
+          try {
+            m = this._pattern.receive();
+          } catch (e) {
+            this.recvWaiters.shift();
+            this.settle(w, e as Error);
+            continue;
+          }
+          if (m === undefined) break;
+          this.recvWaiters.shift();
+          if (w.timer !== undefined) clearTimeout(w.timer);
+          releaseAlive();
+          w.resolve(m);
+        }
+      } while (this.flushRecvsAgain);
+    } finally {
+      this.flushingRecvs = false;
+    }
+  }
+
+  /** @internal option accessors (installed per class by defineOptions). */
+  _getOption(name: string): unknown {
+    return publicValue(name, this._opts[name]);
+  }
+
+  /** @internal */
+  _setOption(name: string, value: unknown): void {
+    if (this.isClosed) throw zmqError("ENOTSOCK");
+    this._opts[name] = normalizeOption(name, value);
+    if (name === "sendHighWaterMark" || name === "receiveHighWaterMark") this._applyHwms();
+  }
+
+  /** @internal */
+  _emit(e: Event): void {
+    this.observer.emit(e);
+  }
+}
+
+/** Install option accessors on a socket class's prototype. */
+export function defineOptions(cls: { prototype: object }, type: SocketTypeName): void {
+  for (const name of optionNamesFor(type)) {
+    Object.defineProperty(cls.prototype, name, {
+      configurable: true,
+      enumerable: true,
+      get(this: Socket) {
+        return this._getOption(name);
+      },
+      set(this: Socket, v: unknown) {
+        this._setOption(name, v);
+      },
+    });
+  }
+}
+
+// send/receive/async iteration exist at run time on every socket (so a misuse
+// rejects with ENOTSUP); the TypeScript types offer them only where they apply.
+Object.defineProperties(Socket.prototype, {
+  send: {
+    value(this: Socket, message: MessageLike | MessageLike[]) {
+      return this._send(message);
+    },
+    writable: true,
+    configurable: true,
+  },
+  receive: {
+    value(this: Socket) {
+      return this._receive();
+    },
+    writable: true,
+    configurable: true,
+  },
+  [Symbol.asyncIterator]: {
+    value(this: Socket): AsyncIterator<Msg> {
+      return {
+        next: async (): Promise<IteratorResult<Msg>> => {
+          if (this.closed) return { value: undefined, done: true };
+          try {
+            return { value: await this._receive(), done: false };
+          } catch (e) {
+            if ((e as ZmqError).code === "EAGAIN" && this.closed) return { value: undefined, done: true };
+            throw e;
+          }
+        },
+        return: async (): Promise<IteratorResult<Msg>> => ({ value: undefined, done: true }),
+      };
+    },
+    writable: true,
+    configurable: true,
+  },
+});

@@ -1,0 +1,284 @@
+// Bytes -> ZMTP frames -> whole messages and commands, as an explicit state machine
+// (flags -> size -> body) with a count of bytes still needed, like libzmq's v2_decoder
+// and zmq.rs's `waiting_for`. Frames are checked at the header, before any byte of the
+// body is kept, so a peer-chosen size can never make us allocate (CVE-2019-6250 lesson).
+import { constants as bufferConstants } from "node:buffer";
+import { ZmqError } from "./errors.js";
+import type { Msg } from "./message.js";
+import {
+  ERR_ZMTP_MALFORMED_COMMAND_UNSPECIFIED, ERR_ZMTP_UNSPECIFIED, FLAG_COMMAND, FLAG_LONG, FLAG_MORE,
+  ZmtpError, protocolError,
+} from "./zmtp-constants.js";
+
+export { decodeCommand } from "./zmtp-commands.js";
+
+export interface DecoderSink {
+  /** A whole multipart message. Return `false` to suspend decoding after it (backpressure):
+   * later bytes are kept, zero-copy, until resume(). Any other return value continues. */
+  onMessage(msg: Msg): void | boolean;
+  /** A command frame: `name` and the `data` after the name (zero-copy). */
+  onCommand(name: string, data: Buffer): void;
+}
+
+export interface DecoderLimits {
+  /** Bound on the WHOLE multipart message (sum of frame sizes) and on any one command frame;
+   * -1 = none. libzmq checks per frame, which lets a peer send endless MORE frames. */
+  maxMessageSize: number;
+  /** Parts per message; default DEFAULT_MAX_FRAMES. */
+  maxFrames?: number;
+  /** Bound on one command frame's body, e.g. 64 KiB during the handshake; -1 (default) = none
+   * beyond maxMessageSize. The engine may change `decoder.maxCommandSize` at any time. */
+  maxCommandSize?: number;
+}
+
+/** Default part cap. Each part costs a Buffer object (~100 bytes of heap) even when empty, so
+ * 2 wire bytes per empty part become ~50x more heap: 100 000 parts bounds that at ~10 MB per
+ * connection and is far beyond what real applications send. libzmq has no cap. */
+export const DEFAULT_MAX_FRAMES = 100_000;
+
+/** Nothing above this can be held in one Buffer (Node 20: 4 GiB) or counted exactly in a
+ * double (2^53-1): larger declared sizes are EMSGSIZE even with maxMessageSize -1. */
+export const MAX_FRAME_SIZE = Math.min(bufferConstants.MAX_LENGTH, Number.MAX_SAFE_INTEGER);
+
+const S_FLAGS = 0;
+const S_SIZE = 1;
+const S_BODY = 2;
+
+const EMPTY = Buffer.alloc(0);
+const TWO_32 = 4294967296;
+
+export class ZmtpDecoder {
+  maxMessageSize: number;
+  maxFrames: number;
+  maxCommandSize: number;
+
+  private readonly sink: DecoderSink;
+  private state = S_FLAGS;
+  /** Bytes still needed to finish the current step (size field or body). */
+  private need = 0;
+  private flags = 0;
+  private size = 0;
+  /** The size field when it spans chunks. */
+  private readonly sizeBuf = Buffer.alloc(8);
+  private sizeHave = 0;
+  /** Pieces of a body spanning chunks; concatenated once, when complete. */
+  private pieces: Buffer[] = [];
+  /** Frames of the multipart message so far, and their total size. */
+  private parts: Buffer[] = [];
+  private partsBytes = 0;
+  /** Chunks (or a chunk's remainder) waiting while suspended or while a sink re-enters push(). */
+  private backlog: Buffer[] = [];
+  private isSuspended = false;
+  private running = false;
+  private dead = false;
+
+  constructor(sink: DecoderSink, limits: DecoderLimits) {
+    this.sink = sink;
+    this.maxMessageSize = limits.maxMessageSize;
+    this.maxFrames = limits.maxFrames ?? DEFAULT_MAX_FRAMES;
+    this.maxCommandSize = limits.maxCommandSize ?? -1;
+  }
+
+  /** True after a sink returned false from onMessage, until resume(). */
+  get suspended(): boolean {
+    return this.isSuspended;
+  }
+
+  /** True while some frames of a multipart message have arrived but not its last one. */
+  get inMessage(): boolean {
+    return this.parts.length > 0 || (this.state !== S_FLAGS && (this.flags & (FLAG_COMMAND | FLAG_MORE)) === FLAG_MORE);
+  }
+
+  /** True after an error: the decoder refuses all further input. */
+  get failed(): boolean {
+    return this.dead;
+  }
+
+  /**
+   * Decode a chunk. Throws ZmqError (EPROTO, or EMSGSIZE for limits) on bad input, and from
+   * then on throws on every call. An exception thrown by a sink also ends the decoder (and
+   * is rethrown; a non-ZmqError is wrapped in EPROTO with it as `cause`).
+   */
+  push(chunk: Buffer): void {
+    if (this.dead) throw new ZmtpError("EPROTO", ERR_ZMTP_UNSPECIFIED, "ZMTP decoder is closed after an error");
+    if (this.isSuspended || this.running) {
+      if (chunk.length > 0) this.backlog.push(chunk);
+      return;
+    }
+    this.run(chunk);
+  }
+
+  /** Continue after a suspension; may suspend again. Safe to call when not suspended. */
+  resume(): void {
+    if (!this.isSuspended || this.dead) return;
+    this.isSuspended = false;
+    if (!this.running) this.run(null);
+  }
+
+  private run(first: Buffer | null): void {
+    this.running = true;
+    try {
+      if (first !== null) this.decode(first);
+      while (!this.isSuspended && this.backlog.length > 0) this.decode(this.backlog.shift()!);
+    } catch (err) {
+      this.dead = true;
+      this.pieces = [];
+      this.parts = [];
+      this.backlog = [];
+      if (err instanceof ZmqError) throw err;
+      throw new ZmqError("EPROTO", `ZMTP decoding failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private decode(chunk: Buffer): void {
+    const len = chunk.length;
+    let pos = 0;
+    while (pos < len) {
+      if (this.state === S_FLAGS) {
+        const flags = chunk[pos]!;
+        this.checkFlags(flags);
+        this.flags = flags;
+        let size: number;
+        if ((flags & FLAG_LONG) !== 0) {
+          if (len - pos < 9) {
+            pos++;
+            this.state = S_SIZE;
+            this.need = 8;
+            this.sizeHave = 0;
+            continue;
+          }
+          size = longSize(chunk.readUInt32BE(pos + 1), chunk.readUInt32BE(pos + 5));
+          pos += 9;
+        } else {
+          if (len - pos < 2) {
+            pos++;
+            this.state = S_SIZE;
+            this.need = 1;
+            this.sizeHave = 0;
+            continue;
+          }
+          size = chunk[pos + 1]!;
+          pos += 2;
+        }
+        this.checkSize(size);
+        if (len - pos >= size) {
+          // Hot path: the whole frame is in this chunk: zero-copy.
+          this.frame(size === 0 ? EMPTY : chunk.subarray(pos, pos + size));
+          pos += size;
+        } else {
+          this.size = size;
+          this.need = size - (len - pos);
+          if (pos < len) this.pieces.push(chunk.subarray(pos));
+          this.state = S_BODY;
+          pos = len;
+        }
+      } else if (this.state === S_SIZE) {
+        const n = Math.min(this.need, len - pos);
+        chunk.copy(this.sizeBuf, this.sizeHave, pos, pos + n);
+        this.sizeHave += n;
+        this.need -= n;
+        pos += n;
+        if (this.need > 0) continue;
+        const size = (this.flags & FLAG_LONG) !== 0
+          ? longSize(this.sizeBuf.readUInt32BE(0), this.sizeBuf.readUInt32BE(4))
+          : this.sizeBuf[0]!;
+        this.checkSize(size);
+        if (size === 0) {
+          this.state = S_FLAGS;
+          this.frame(EMPTY);
+        } else {
+          this.size = size;
+          this.need = size;
+          this.state = S_BODY;
+        }
+      } else {
+        const n = Math.min(this.need, len - pos);
+        if (this.pieces.length === 0 && n === this.need) {
+          // The body starts at this chunk's edge and lies wholly in it: still zero-copy.
+          this.state = S_FLAGS;
+          this.frame(chunk.subarray(pos, pos + n));
+        } else {
+          this.pieces.push(chunk.subarray(pos, pos + n));
+          this.need -= n;
+          if (this.need === 0) {
+            const body = Buffer.concat(this.pieces, this.size);
+            this.pieces = [];
+            this.state = S_FLAGS;
+            this.frame(body);
+          }
+        }
+        pos += n;
+      }
+      if (this.isSuspended) {
+        if (pos < len) this.backlog.unshift(chunk.subarray(pos));
+        return;
+      }
+    }
+  }
+
+  /** Decided as soon as the flags byte arrives. Reserved bits 3-7 are ignored, as libzmq does. */
+  private checkFlags(flags: number): void {
+    if ((flags & FLAG_COMMAND) === 0) return;
+    if ((flags & FLAG_MORE) !== 0) throw protocolError(ERR_ZMTP_MALFORMED_COMMAND_UNSPECIFIED, "command frame with the MORE flag");
+    if (this.parts.length > 0) throw protocolError(ERR_ZMTP_UNSPECIFIED, "command frame inside a multipart message");
+  }
+
+  /** Limits, checked at the header, before any body byte is kept. */
+  private checkSize(size: number): void {
+    if (size > MAX_FRAME_SIZE) throw tooBig(`frame size ${size} exceeds what this process can hold`);
+    if ((this.flags & FLAG_COMMAND) !== 0) {
+      if (this.maxMessageSize >= 0 && size > this.maxMessageSize) throw tooBig(`command of ${size} bytes exceeds maxMessageSize ${this.maxMessageSize}`);
+      if (this.maxCommandSize >= 0 && size > this.maxCommandSize) throw tooBig(`command of ${size} bytes exceeds the ${this.maxCommandSize}-byte command limit`);
+      return;
+    }
+    if (this.parts.length + 1 > this.maxFrames) throw tooBig(`message has more than ${this.maxFrames} parts`);
+    const total = this.partsBytes + size;
+    if (this.maxMessageSize >= 0 && total > this.maxMessageSize) {
+      throw tooBig(`message of at least ${total} bytes exceeds maxMessageSize ${this.maxMessageSize}`);
+    }
+    this.partsBytes = total;
+  }
+
+  private frame(body: Buffer): void {
+    const flags = this.flags;
+    if ((flags & FLAG_COMMAND) !== 0) {
+      // Inline decodeCommand: commands carry all traffic under CURVE, so no object per frame.
+      if (body.length < 1) throw protocolError(ERR_ZMTP_MALFORMED_COMMAND_UNSPECIFIED, "empty command frame");
+      const n = body[0]!;
+      if (n === 0) throw protocolError(ERR_ZMTP_MALFORMED_COMMAND_UNSPECIFIED, "command name is empty");
+      if (1 + n > body.length) {
+        throw protocolError(ERR_ZMTP_MALFORMED_COMMAND_UNSPECIFIED, `command name length ${n} runs past the ${body.length}-byte frame`);
+      }
+      this.sink.onCommand(body.toString("latin1", 1, 1 + n), body.subarray(1 + n));
+      return;
+    }
+    if ((flags & FLAG_MORE) !== 0) {
+      this.parts.push(body);
+      return;
+    }
+    let msg: Msg;
+    if (this.parts.length === 0) {
+      msg = [body];
+    } else {
+      msg = this.parts;
+      msg.push(body);
+      this.parts = [];
+    }
+    this.partsBytes = 0;
+    if (this.sink.onMessage(msg) === false) this.isSuspended = true;
+  }
+}
+
+/** The 8-byte size: the high bit is reserved (RFC: 63-bit sizes) and anything over 2^53-1
+ * cannot be a JS number exactly; both fail here, before any arithmetic or allocation. */
+function longSize(hi: number, lo: number): number {
+  if (hi >= 0x80000000) throw protocolError(ERR_ZMTP_UNSPECIFIED, "frame size has the reserved high bit set");
+  if (hi > 0x1fffff) throw tooBig("frame size exceeds 2^53-1");
+  return hi * TWO_32 + lo;
+}
+
+function tooBig(message: string): ZmtpError {
+  return new ZmtpError("EMSGSIZE", ERR_ZMTP_UNSPECIFIED, message);
+}

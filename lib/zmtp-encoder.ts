@@ -1,0 +1,185 @@
+// Messages -> ZMTP frames, batched for one write per flush (libzmq's encoder packs small
+// messages into one out_batch_size buffer and hands large bodies over without copying).
+//
+// A batch is a list of Buffers: slab regions holding copied headers and small bodies,
+// interleaved with large bodies referenced as they are. The engine writes it with
+// socket.cork(); write each; socket.uncork() (or one writev).
+//
+// Ownership: take() hands the batch to the caller. The encoder never writes again into any
+// byte it has handed out: it keeps filling the rest of the same slab after them, and takes a
+// fresh slab when that is full. So returned Buffers stay valid for as long as the caller keeps
+// them. Large bodies are the application's own Buffers (zero-copy): they must not be
+// modified until written, which holds because send() takes ownership of its frames.
+import { ZmqError } from "./errors.js";
+import type { Msg } from "./message.js";
+import {
+  CANCEL_BYTE, CMD_CANCEL, CMD_SUBSCRIBE, FLAG_COMMAND, FLAG_LONG, FLAG_MORE, LONG_HEADER_SIZE,
+  MAX_SHORT_SIZE, SHORT_HEADER_SIZE, SUBSCRIBE_BYTE,
+} from "./zmtp-constants.js";
+
+/** Bodies at least this long are referenced, not copied (one extra chunk beats a memcpy). */
+export const LARGE_BODY_THRESHOLD = 8192;
+/** Slab size for copied headers and small bodies (libzmq's out_batch_size is 8192). Always
+ * holds one item: 9-byte header + 256-byte command name + a body under the threshold. */
+export const SLAB_SIZE = 16384;
+
+const TWO_32 = 4294967296;
+
+export class ZmtpEncoder {
+  private slab: Buffer = Buffer.allocUnsafe(0);
+  /** Next free byte in the slab. */
+  private used = 0;
+  /** Start of the slab region not yet moved into `chunks`. */
+  private start = 0;
+  private chunks: Buffer[] = [];
+  private pending = 0;
+
+  /** Bytes in the current batch. */
+  get length(): number {
+    return this.pending;
+  }
+
+  /** Append one multipart message: MORE on every frame but the last. */
+  writeMessage(msg: Msg): void {
+    const n = msg.length;
+    if (n === 0) throw new ZmqError("EINVAL", "A message must have at least one part");
+    for (let i = 0; i < n; i++) {
+      const body = msg[i]!;
+      const size = body.length;
+      const large = size >= LARGE_BODY_THRESHOLD;
+      this.ensure(LONG_HEADER_SIZE + (large ? 0 : size));
+      this.header(i < n - 1 ? FLAG_MORE : 0, size);
+      this.body(body, large);
+    }
+  }
+
+  /** Append one command frame: name length, name (1-255 printable ASCII), data. */
+  writeCommand(name: string, data: Buffer): void {
+    const nameLen = name.length;
+    if (nameLen < 1 || nameLen > 255) throw badName(name);
+    const large = data.length >= LARGE_BODY_THRESHOLD;
+    this.ensure(LONG_HEADER_SIZE + 1 + nameLen + (large ? 0 : data.length));
+    const mark = this.used;
+    this.header(FLAG_COMMAND, 1 + nameLen + data.length);
+    const slab = this.slab;
+    let o = this.used;
+    slab[o++] = nameLen;
+    for (let i = 0; i < nameLen; i++) {
+      const c = name.charCodeAt(i);
+      if (c < 0x21 || c > 0x7e) {
+        this.pending -= this.used - mark;
+        this.used = mark;
+        throw badName(name);
+      }
+      slab[o++] = c;
+    }
+    this.used = o;
+    this.pending += 1 + nameLen;
+    this.body(data, large);
+  }
+
+  /**
+   * A (un)subscription, in the form the peer understands: SUBSCRIBE/CANCEL commands for a
+   * ZMTP 3.1 peer (peerMinor >= 1), a one-frame 0x01/0x00 + topic message for a 3.0 peer.
+   */
+  writeSubscription(subscribe: boolean, topic: Buffer, peerMinor: number): void {
+    if (peerMinor >= 1) {
+      this.writeCommand(subscribe ? CMD_SUBSCRIBE : CMD_CANCEL, topic);
+      return;
+    }
+    const large = topic.length >= LARGE_BODY_THRESHOLD;
+    this.ensure(LONG_HEADER_SIZE + 1 + (large ? 0 : topic.length));
+    this.header(0, 1 + topic.length);
+    this.slab[this.used++] = subscribe ? SUBSCRIBE_BYTE : CANCEL_BYTE;
+    this.pending += 1;
+    this.body(topic, large);
+  }
+
+  /** Append bytes already in wire form (a greeting, or a message encoded once for many peers). */
+  writeRaw(bytes: Buffer): void {
+    const large = bytes.length >= LARGE_BODY_THRESHOLD;
+    if (!large) this.ensure(bytes.length);
+    this.body(bytes, large);
+  }
+
+  /** The pending batch (possibly empty); the encoder starts a new one and never touches these. */
+  take(): Buffer[] {
+    this.closeRegion();
+    const out = this.chunks;
+    this.chunks = [];
+    this.pending = 0;
+    return out;
+  }
+
+  private ensure(n: number): void {
+    if (this.slab.length - this.used >= n) return;
+    this.closeRegion();
+    this.slab = Buffer.allocUnsafe(Math.max(SLAB_SIZE, n));
+    this.used = 0;
+    this.start = 0;
+  }
+
+  /** Move the slab bytes written since the last region into the batch. */
+  private closeRegion(): void {
+    if (this.used > this.start) {
+      this.chunks.push(this.slab.subarray(this.start, this.used));
+      this.start = this.used;
+    }
+  }
+
+  /** Flags + 1-byte size up to 255, else flags|LONG + 8-byte BE size. Space is ensured. */
+  private header(flags: number, size: number): void {
+    const slab = this.slab;
+    let o = this.used;
+    if (size <= MAX_SHORT_SIZE) {
+      slab[o++] = flags;
+      slab[o++] = size;
+      this.pending += SHORT_HEADER_SIZE;
+    } else {
+      slab[o++] = flags | FLAG_LONG;
+      slab.writeUInt32BE(Math.floor(size / TWO_32), o);
+      slab.writeUInt32BE(size >>> 0, o + 4);
+      o += 8;
+      this.pending += LONG_HEADER_SIZE;
+    }
+    this.used = o;
+  }
+
+  /** Copy a small body into the slab (space is ensured) or reference a large one. */
+  private body(b: Buffer, large: boolean): void {
+    const size = b.length;
+    this.pending += size;
+    if (large) {
+      this.closeRegion();
+      this.chunks.push(b);
+      return;
+    }
+    if (size < 32) {
+      const slab = this.slab;
+      let o = this.used;
+      for (let i = 0; i < size; i++) slab[o++] = b[i]!;
+      this.used = o;
+    } else {
+      this.used += b.copy(this.slab, this.used);
+    }
+  }
+}
+
+function badName(name: string): ZmqError {
+  return new ZmqError("EINVAL", `Invalid ZMTP command name: ${JSON.stringify(name)}`);
+}
+
+/** One message as a single exact-size wire Buffer (tests; encode once for many peers and
+ * hand it to each encoder's writeRaw). Not the hot path: it copies large bodies once. */
+export function encodeMessage(msg: Msg): Buffer {
+  const e = new ZmtpEncoder();
+  e.writeMessage(msg);
+  return Buffer.concat(e.take());
+}
+
+/** One command frame as a single exact-size wire Buffer. */
+export function encodeCommand(name: string, data: Buffer): Buffer {
+  const e = new ZmtpEncoder();
+  e.writeCommand(name, data);
+  return Buffer.concat(e.take());
+}

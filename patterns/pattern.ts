@@ -1,0 +1,49 @@
+// The contract between Socket and a socket type. A pattern is synchronous: no
+// I/O, no timers, no promises. The Socket owns waiting callers; the pattern
+// tells it (through its host) when a blocked send or receive may succeed now.
+import type { Msg } from "../lib/message.js";
+import type { PipeEnd } from "../lib/pipe.js";
+
+export type SendResult = "sent" | "blocked" | "dropped";
+
+/** What a pattern reads from its socket's options (live values). */
+export interface PatternOptions {
+  readonly routingId: Buffer | undefined;
+  readonly conflate: boolean;
+  readonly invertMatching: boolean;
+  readonly noDrop: boolean;
+  readonly manual: boolean;
+  readonly welcomeMessage: Buffer | undefined;
+  readonly verbosity: "allSubs" | "allSubsUnsubs" | null;
+  readonly correlate: boolean;
+  readonly relaxed: boolean;
+  readonly probeRouter: boolean;
+  readonly mandatory: boolean;
+  readonly handover: boolean;
+}
+
+export interface PatternHost {
+  readonly options: PatternOptions;
+  /** A receive() may now succeed. */
+  readable(): void;
+  /** A blocked send() may now succeed. */
+  writable(): void;
+}
+
+export interface Pattern {
+  /** A new pipe to a peer. The pattern becomes its sink. */
+  attach(pipe: PipeEnd): void;
+  /** Queue a whole message. "blocked": nothing was queued, retry after
+   * host.writable(). May throw ZmqError (EFSM, EHOSTUNREACH, ENOTSUP). */
+  send(msg: Msg): SendResult;
+  /** The next whole message, or undefined. May throw ZmqError (EFSM). */
+  receive(): Msg | undefined;
+  /** Would receive() return a message now (ZMQ_POLLIN)? */
+  hasIn(): boolean;
+  /** Would send() queue a message now (ZMQ_POLLOUT)? */
+  hasOut(): boolean;
+  /** Throws EFSM (or ENOTSUP) when receive() cannot be called in this state. */
+  checkReceive?(): void;
+  /** Throws EFSM (or ENOTSUP) when send() cannot be called in this state. */
+  checkSend?(): void;
+}

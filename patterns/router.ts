@@ -1,0 +1,117 @@
+// ROUTER (RFC 28): prefixes each received message with the routing id of the
+// peer it came from; routes each sent message by its first frame.
+import { zmqError } from "../lib/errors.js";
+import { EMPTY_FRAME, type Msg } from "../lib/message.js";
+import type { PipeEnd, PipeSink } from "../lib/pipe.js";
+import { FairQueue } from "./fair-queue.js";
+import type { Pattern, PatternHost, SendResult } from "./pattern.js";
+import { RoutingTable } from "./routing-table.js";
+
+export class RouterPattern implements Pattern, PipeSink {
+  protected fq = new FairQueue();
+  protected table = new RoutingTable();
+  /** Pipes whose peer identity is not known yet, or refused duplicates. */
+  private anonymous = new Set<PipeEnd>();
+  constructor(protected host: PatternHost) {}
+
+  attach(p: PipeEnd): void {
+    p.sink = this;
+    this.identify(p);
+  }
+
+  /** Pick the pipe's routing id (libzmq identify_peer). */
+  private identify(p: PipeEnd): void {
+    const peer = p.peer;
+    let id: Buffer;
+    if (peer.locallyInitiated && peer.connectRoutingId !== undefined) id = peer.connectRoutingId;
+    else if (!p.ready) {
+      this.anonymous.add(p);
+      return;
+    } else if (peer.routingId !== undefined && peer.routingId.length > 0) id = peer.routingId;
+    else id = this.table.generate();
+
+    const existing = this.table.get(id);
+    if (existing !== undefined && existing !== p) {
+      if (!this.host.options.handover) {
+        // libzmq ignores a newcomer with a duplicate id: nothing flows from it
+        this.anonymous.add(p);
+        return;
+      }
+      this.table.delete(existing);
+      this.fq.detach(existing);
+      existing.close();
+    }
+    this.anonymous.delete(p);
+    this.table.set(id, p);
+    if (this.host.options.probeRouter) p.write([EMPTY_FRAME]);
+    this.fq.attach(p);
+    this.host.writable();
+    this.host.readable();
+  }
+
+  peerReady(p: PipeEnd): void {
+    if (this.anonymous.has(p)) {
+      this.identify(p);
+      return;
+    }
+    const rid = p.peer.routingId;
+    if (p.peer.locallyInitiated && p.peer.connectRoutingId !== undefined) return;
+    if (rid !== undefined && rid.length > 0 && p.routingId !== undefined && !rid.equals(p.routingId)) {
+      this.table.delete(p);
+      this.fq.detach(p);
+      this.identify(p);
+    }
+  }
+
+  readActivated(p: PipeEnd): void {
+    if (this.anonymous.has(p)) {
+      // refused duplicate: drop what it sends so it cannot grow memory
+      while (p.read() !== undefined);
+      return;
+    }
+    this.fq.activated(p);
+    this.host.readable();
+  }
+  writeActivated(): void {
+    this.host.writable();
+  }
+  terminated(p: PipeEnd): void {
+    this.anonymous.delete(p);
+    this.fq.detach(p);
+    this.table.delete(p);
+  }
+
+  send(msg: Msg): SendResult {
+    const mandatory = this.host.options.mandatory;
+    const pipe = this.table.get(msg[0]!);
+    if (pipe === undefined) {
+      if (!mandatory) return "dropped";
+      // with no peer at all a mandatory ROUTER waits, as libzmq
+      if (this.table.size === 0) return "blocked";
+      throw zmqError("EHOSTUNREACH");
+    }
+    if (msg.length < 2) return "dropped";
+    if (pipe.write(msg.slice(1))) return "sent";
+    return mandatory ? "blocked" : "dropped";
+  }
+
+  receive(): Msg | undefined {
+    const m = this.fq.receive();
+    if (m === undefined) return undefined;
+    const out = new Array<Buffer>(m.length + 1);
+    out[0] = this.fq.last!.routingId!;
+    for (let i = 0; i < m.length; i++) out[i + 1] = m[i]!;
+    return out;
+  }
+
+  hasIn(): boolean {
+    return this.fq.hasIn();
+  }
+
+  hasOut(): boolean {
+    // libzmq: without mandatory a ROUTER is always writable
+    if (!this.host.options.mandatory) return true;
+    for (const p of this.table.pipes()) if (p.checkWrite()) return true;
+    return false;
+  }
+}

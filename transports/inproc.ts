@@ -1,0 +1,125 @@
+// inproc: no wire, no engine. connect() joins the two sockets' pattern with a
+// pipe whose HWM each way is the writer's SNDHWM plus the reader's RCVHWM (as
+// libzmq). Connecting before the bind works: the connecting end is attached at
+// once (messages queue) and the other end waits for the bind.
+import type { InprocEntry } from "../lib/context.js";
+import type { Endpoint } from "../lib/endpoint.js";
+import { zmqError } from "../lib/errors.js";
+import { type PeerInfo, type PipeEnd, pipePair } from "../lib/pipe.js";
+import { socketTypesCompatible } from "../lib/socket-types.js";
+import type { Binding, ConnectOptions, Connection, Transport, TransportHost } from "./transport.js";
+
+interface Pending {
+  host: TransportHost;
+  /** The connecting socket's end (already attached). */
+  local: PipeEnd;
+  /** The end that goes to whoever binds. */
+  remote: PipeEnd;
+}
+
+class InprocBinding implements InprocEntry, Binding {
+  readonly kind = "bound";
+  readonly pipes = new Set<PipeEnd>();
+  private closed = false;
+  constructor(
+    readonly name: string,
+    readonly address: string,
+    readonly host: TransportHost,
+  ) {}
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const reg = this.host.context.inproc;
+    if (reg.get(this.name) === this) reg.delete(this.name);
+    for (const p of this.pipes) p.close();
+    this.pipes.clear();
+  }
+}
+
+class PendingList implements InprocEntry {
+  readonly kind = "pending";
+  readonly list: Pending[] = [];
+}
+
+function peerOf(host: TransportHost, endpoint: string, local: boolean, connectRoutingId?: Buffer): PeerInfo {
+  const info: PeerInfo = {
+    socketType: host.socketType,
+    endpoint,
+    locallyInitiated: local,
+  };
+  const rid = host.options.routingId;
+  if (rid !== undefined) info.routingId = rid;
+  if (connectRoutingId !== undefined) info.connectRoutingId = connectRoutingId;
+  return info;
+}
+
+/** Hand the waiting end of a pending connect to the binder. */
+function join(b: InprocBinding, p: Pending, address: string): void {
+  if (p.local.closed) return;
+  if (!socketTypesCompatible(p.host.socketType, b.host.socketType)) {
+    p.local.close();
+    return;
+  }
+  p.remote.peer = peerOf(p.host, address, false);
+  p.remote.ready = true;
+  b.pipes.add(p.remote);
+  b.host.attachPipe(p.remote);
+  const seenByConnecter = peerOf(b.host, address, true, p.local.peer.connectRoutingId);
+  p.local.announce(seenByConnecter);
+}
+
+export const inprocTransport: Transport = {
+  schemes: ["inproc"],
+
+  async bind(ep: Endpoint, host: TransportHost): Promise<Binding> {
+    if (ep.transport !== "inproc") throw zmqError("EINVAL");
+    const reg = host.context.inproc;
+    const existing = reg.get(ep.name);
+    if (existing instanceof InprocBinding) throw zmqError("EADDRINUSE", undefined, ep.address);
+    const b = new InprocBinding(ep.name, ep.address, host);
+    reg.set(ep.name, b);
+    if (existing instanceof PendingList) for (const p of existing.list) join(b, p, ep.address);
+    return b;
+  },
+
+  connect(ep: Endpoint, host: TransportHost, opts: ConnectOptions): Connection {
+    if (ep.transport !== "inproc") throw zmqError("EINVAL");
+    const reg = host.context.inproc;
+    const entry = reg.get(ep.name);
+    const address = ep.address;
+    if (entry instanceof InprocBinding) {
+      if (!socketTypesCompatible(host.socketType, entry.host.socketType)) return { close() {} };
+      const [local, remote] = pipePair(
+        peerOf(entry.host, address, true, opts.routingId),
+        peerOf(host, address, false),
+        true,
+        true,
+      );
+      entry.pipes.add(remote);
+      host.attachPipe(local);
+      entry.host.attachPipe(remote);
+      return { close: () => local.close() };
+    }
+    // connect before bind: the pipe exists now, the peer comes later
+    const unknown: PeerInfo = { socketType: null, endpoint: address, locallyInitiated: true };
+    if (opts.routingId !== undefined) unknown.connectRoutingId = opts.routingId;
+    const [local, remote] = pipePair(unknown, peerOf(host, address, false), false, false);
+    let pending = entry as PendingList | undefined;
+    if (pending === undefined) reg.set(ep.name, (pending = new PendingList()));
+    const p: Pending = { host, local, remote };
+    pending.list.push(p);
+    host.attachPipe(local);
+    return {
+      close: () => {
+        local.close();
+        const cur = reg.get(ep.name);
+        if (cur instanceof PendingList) {
+          const i = cur.list.indexOf(p);
+          if (i >= 0) cur.list.splice(i, 1);
+          if (cur.list.length === 0) reg.delete(ep.name);
+        }
+      },
+    };
+  },
+};

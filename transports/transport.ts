@@ -1,0 +1,62 @@
+// The interface every transport implements, and the registry by scheme.
+// Transports never know which pattern they serve: they hand the socket pipe
+// ends (TransportHost.attachPipe) and report events.
+import type { Context } from "../lib/context.js";
+import type { Endpoint } from "../lib/endpoint.js";
+import type { Event } from "../lib/observer.js";
+import type { OptionValues } from "../lib/options.js";
+import type { PipeEnd } from "../lib/pipe.js";
+
+/** The socket as a transport sees it. */
+export interface TransportHost {
+  readonly context: Context;
+  /** ZMTP spelling of the socket type ("PUB"). */
+  readonly socketType: string;
+  /** Live option values. */
+  readonly options: OptionValues;
+  readonly closed: boolean;
+  /** Give the socket its end of a new pipe; the socket applies its HWM and
+   * conflate settings and attaches it to its pattern. */
+  attachPipe(end: PipeEnd): void;
+  emit(event: Event): void;
+}
+
+/** A bound endpoint. close() is idempotent. */
+export interface Binding {
+  /** The resolved address (real port, generated path), for lastEndpoint. */
+  readonly address: string;
+  close(): void;
+}
+
+/** A connect(): retries in the background until closed. close() is idempotent
+ * and stops retrying; queued messages are flushed for up to `linger` ms. */
+export interface Connection {
+  close(): void;
+}
+
+export interface ConnectOptions {
+  /** Router.connect(addr, { routingId }). */
+  routingId?: Buffer;
+}
+
+export interface Transport {
+  readonly schemes: readonly string[];
+  /** Socket types this transport can carry (pgm: PUB/SUB/XPUB/XSUB); all if absent. */
+  supports?(socketType: string): boolean;
+  bind(ep: Endpoint, host: TransportHost): Promise<Binding>;
+  connect(ep: Endpoint, host: TransportHost, opts: ConnectOptions): Connection;
+}
+
+const registry = new Map<string, Transport>();
+
+export function registerTransport(t: Transport): void {
+  for (const s of t.schemes) registry.set(s, t);
+}
+
+export function findTransport(scheme: string): Transport | undefined {
+  return registry.get(scheme);
+}
+
+export function hasTransport(scheme: string): boolean {
+  return registry.has(scheme);
+}
