@@ -1,0 +1,19 @@
+// `npm start`: every example over every transport this build has.
+import { capability } from "omq";
+import * as asyncServer from "./async-server.js";
+import * as pipeline from "./pipeline.js";
+import * as reqrep from "./reqrep-echo.js";
+import * as weather from "./weather-pubsub.js";
+
+const transports = ["inproc"];
+if (capability.tcp) transports.push("tcp");
+if (capability.ipc) transports.push("ipc");
+
+for (const t of transports) {
+  console.log(`--- over ${t} ---`);
+  await weather.main(t);
+  await pipeline.main(t);
+  await reqrep.main(t);
+  await asyncServer.main(t);
+}
+console.log("all examples finished");

@@ -1,0 +1,235 @@
+import { describe, expect, it } from "vitest";
+import { ZmtpDecoder, type DecoderSink, DEFAULT_MAX_FRAMES } from "../../lib/zmtp-decoder.js";
+import { ZmqError } from "../../lib/errors.js";
+import { encodeMessage, encodeCommand } from "../../lib/zmtp-encoder.js";
+import type { Msg } from "../../lib/message.js";
+
+const T = 5000;
+const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ""), "hex");
+
+class Collect implements DecoderSink {
+  events: Array<{ msg: Msg } | { name: string; data: Buffer }> = [];
+  stopAfter = Infinity;
+  onMessage(msg: Msg): boolean | void {
+    this.events.push({ msg });
+    if (this.events.length >= this.stopAfter) return false;
+  }
+  onCommand(name: string, data: Buffer): void {
+    this.events.push({ name, data });
+  }
+  get msgs(): string[][] {
+    return this.events.flatMap((e) => ("msg" in e ? [e.msg.map((b) => b.toString("latin1"))] : []));
+  }
+}
+
+function decoder(maxMessageSize = -1, maxFrames?: number) {
+  const sink = new Collect();
+  return { sink, d: new ZmtpDecoder(sink, maxFrames === undefined ? { maxMessageSize } : { maxMessageSize, maxFrames }) };
+}
+
+function expectError(fn: () => void, code: string): ZmqError {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(ZmqError);
+    expect((e as ZmqError).code).toBe(code);
+    return e as ZmqError;
+  }
+  throw new Error("expected a ZmqError " + code);
+}
+
+const LIBZMQ_READY = Buffer.concat([hex("04 1a 05"), Buffer.from("READY"), hex("0b"), Buffer.from("Socket-Type"), hex("00 00 00 04"), Buffer.from("PUSH")]);
+const X_YZ = hex("01 01 78 00 02 79 7a");
+
+describe("ZmtpDecoder", () => {
+  it("decodes libzmq's READY and [x, yz] from one chunk", () => {
+    const { sink, d } = decoder();
+    d.push(Buffer.concat([LIBZMQ_READY, X_YZ]));
+    expect(sink.events.length).toBe(2);
+    const cmd = sink.events[0] as { name: string; data: Buffer };
+    expect(cmd.name).toBe("READY");
+    expect(cmd.data.equals(Buffer.concat([hex("0b"), Buffer.from("Socket-Type"), hex("00 00 00 04"), Buffer.from("PUSH")]))).toBe(true);
+    expect(sink.msgs).toEqual([["x", "yz"]]);
+  }, T);
+
+  it("decodes the same bytes fed one byte at a time", () => {
+    const { sink, d } = decoder();
+    const all = Buffer.concat([LIBZMQ_READY, X_YZ, X_YZ]);
+    for (let i = 0; i < all.length; i++) d.push(all.subarray(i, i + 1));
+    expect(sink.events.length).toBe(3);
+    expect(sink.msgs).toEqual([["x", "yz"], ["x", "yz"]]);
+  }, T);
+
+  it("returns frames lying wholly in one chunk zero-copy", () => {
+    const { sink, d } = decoder();
+    const chunk = Buffer.from(X_YZ);
+    d.push(chunk);
+    const msg = (sink.events[0] as { msg: Msg }).msg;
+    expect(msg[0]!.buffer).toBe(chunk.buffer);
+    expect(msg[1]!.buffer).toBe(chunk.buffer);
+    expect(msg[1]!.byteOffset).toBe(chunk.byteOffset + 5);
+  }, T);
+
+  it("zero-copies a body starting at a chunk edge", () => {
+    const { sink, d } = decoder();
+    d.push(hex("00 03"));
+    const body = Buffer.from("abc");
+    d.push(body);
+    expect((sink.events[0] as { msg: Msg }).msg[0]!.buffer).toBe(body.buffer);
+  }, T);
+
+  it("assembles frames spanning chunks, including the long size field", () => {
+    for (const size of [0, 1, 255, 256, 65536, 300_000]) {
+      const body = Buffer.alloc(size);
+      for (let i = 0; i < size; i++) body[i] = (i * 7) & 0xff;
+      const wire = encodeMessage([body, Buffer.from("tail")]);
+      for (const step of [1, 3, 7, 1000, 65536]) {
+        if (step === 1 && size > 65536) continue;
+        const { sink, d } = decoder();
+        for (let i = 0; i < wire.length; i += step) d.push(wire.subarray(i, i + step));
+        expect(sink.events.length).toBe(1);
+        const msg = (sink.events[0] as { msg: Msg }).msg;
+        expect(msg.length).toBe(2);
+        expect(msg[0]!.equals(body)).toBe(true);
+        expect(msg[1]!.toString()).toBe("tail");
+      }
+    }
+  }, 20000);
+
+  it("uses 1-byte sizes up to 255 and accepts the long form for small frames", () => {
+    expect(encodeMessage([Buffer.alloc(255)]).subarray(0, 2).equals(hex("00 ff"))).toBe(true);
+    expect(encodeMessage([Buffer.alloc(256)]).subarray(0, 9).equals(hex("02 00 00 00 00 00 00 01 00"))).toBe(true);
+    const { sink, d } = decoder();
+    d.push(hex("03 00 00 00 00 00 00 00 01 61 02 00 00 00 00 00 00 00 00"));
+    expect(sink.msgs).toEqual([["a", ""]]);
+  }, T);
+
+  it("decodes 0-byte frames and messages", () => {
+    const { sink, d } = decoder();
+    d.push(hex("00 00 01 00 01 00 00 00"));
+    expect(sink.msgs).toEqual([[""], ["", "", ""]]);
+  }, T);
+
+  it("ignores reserved flag bits 3-7, as libzmq does", () => {
+    const { sink, d } = decoder();
+    d.push(hex("f1 01 61 f0 01 62"));
+    expect(sink.msgs).toEqual([["a", "b"]]);
+  }, T);
+
+  it("rejects a declared size of 2^62 before allocating", () => {
+    const { sink, d } = decoder();
+    expectError(() => d.push(hex("02 40 00 00 00 00 00 00 00")), "EMSGSIZE");
+    expect(sink.events.length).toBe(0);
+  }, T);
+
+  it("rejects an 8-byte size with the high bit set, even split across chunks", () => {
+    const { d } = decoder();
+    d.push(hex("02 80 00 00"));
+    expectError(() => d.push(hex("00 00 00 00 05")), "EPROTO");
+  }, T);
+
+  it("rejects sizes above 2^53-1 and above the Buffer limit even with no maxMessageSize", () => {
+    expectError(() => decoder().d.push(hex("02 00 20 00 00 00 00 00 00")), "EMSGSIZE");
+    expectError(() => decoder().d.push(hex("02 00 1f ff ff ff ff ff ff")), "EMSGSIZE");
+  }, T);
+
+  it("refuses further input after an error", () => {
+    const { d } = decoder();
+    expectError(() => d.push(hex("05 01 61")), "EPROTO");
+    expect(d.failed).toBe(true);
+    expectError(() => d.push(X_YZ), "EPROTO");
+  }, T);
+
+  it("applies maxMessageSize to the whole multipart message", () => {
+    const { sink, d } = decoder(10);
+    d.push(encodeMessage([Buffer.alloc(10)]));
+    d.push(encodeMessage([Buffer.alloc(4), Buffer.alloc(6)]));
+    expect(sink.events.length).toBe(2);
+    // 4 + 4 fits, the third frame header takes it to 12: rejected before its body arrives
+    d.push(hex("01 04 00 00 00 00 01 04 00 00 00 00"));
+    expectError(() => d.push(hex("00 04")), "EMSGSIZE");
+    expect(sink.events.length).toBe(2);
+  }, T);
+
+  it("rejects a single frame over maxMessageSize at its header", () => {
+    const { d } = decoder(1000);
+    expectError(() => d.push(hex("02 00 00 00 00 00 00 03 e9")), "EMSGSIZE");
+  }, T);
+
+  it("caps the number of parts per message", () => {
+    const { d, sink } = decoder(-1, 3);
+    d.push(hex("01 00 01 00 00 00"));
+    expect(sink.events.length).toBe(1);
+    expectError(() => d.push(hex("01 00 01 00 01 00 00 00")), "EMSGSIZE");
+    expect(DEFAULT_MAX_FRAMES).toBeGreaterThan(1000);
+  }, T);
+
+  it("rejects a command frame with MORE set", () => {
+    const { d } = decoder();
+    expectError(() => d.push(hex("05 05 04 50 49 4e 47")), "EPROTO");
+  }, T);
+
+  it("rejects a command in the middle of a multipart message", () => {
+    const { d } = decoder();
+    d.push(hex("01 01 61"));
+    expectError(() => d.push(encodeCommand("PING", hex("00 00"))), "EPROTO");
+  }, T);
+
+  it("rejects a command whose name length runs past its body, and an empty command", () => {
+    expectError(() => decoder().d.push(hex("04 03 05 41 42")), "EPROTO");
+    expectError(() => decoder().d.push(hex("04 00")), "EPROTO");
+    expectError(() => decoder().d.push(hex("04 01 00")), "EPROTO");
+  }, T);
+
+  it("applies maxMessageSize and maxCommandSize to commands", () => {
+    expectError(() => decoder(4).d.push(encodeCommand("PING", hex("00 00"))), "EMSGSIZE");
+    const sink = new Collect();
+    const d = new ZmtpDecoder(sink, { maxMessageSize: -1, maxCommandSize: 6 });
+    d.push(encodeCommand("PONG", hex("00")));
+    expectError(() => d.push(encodeCommand("PING", hex("00 00"))), "EMSGSIZE");
+  }, T);
+
+  it("passes command data zero-copy with the name decoded", () => {
+    const { sink, d } = decoder();
+    const chunk = encodeCommand("SUBSCRIBE", Buffer.from("topic"));
+    d.push(chunk);
+    const c = sink.events[0] as { name: string; data: Buffer };
+    expect(c.name).toBe("SUBSCRIBE");
+    expect(c.data.toString()).toBe("topic");
+    expect(c.data.buffer).toBe(chunk.buffer);
+  }, T);
+
+  it("suspends after onMessage returns false and resumes in order", () => {
+    const { sink, d } = decoder();
+    sink.stopAfter = 1;
+    const wire = Buffer.concat([encodeMessage([Buffer.from("a")]), encodeMessage([Buffer.from("b")]), encodeMessage([Buffer.from("c")])]);
+    d.push(wire.subarray(0, 5));
+    expect(d.suspended).toBe(true);
+    expect(sink.msgs).toEqual([["a"]]);
+    d.push(wire.subarray(5));
+    expect(sink.msgs).toEqual([["a"]]);
+    sink.stopAfter = 2;
+    d.resume();
+    expect(sink.msgs).toEqual([["a"], ["b"]]);
+    expect(d.suspended).toBe(true);
+    sink.stopAfter = Infinity;
+    d.resume();
+    expect(d.suspended).toBe(false);
+    expect(sink.msgs).toEqual([["a"], ["b"], ["c"]]);
+  }, T);
+
+  it("wraps a non-ZmqError thrown by a sink and then refuses input", () => {
+    const d = new ZmtpDecoder({ onMessage() { throw new TypeError("boom"); }, onCommand() {} }, { maxMessageSize: -1 });
+    const e = expectError(() => d.push(X_YZ), "EPROTO");
+    expect((e as Error & { cause?: unknown }).cause).toBeInstanceOf(TypeError);
+    expect(d.failed).toBe(true);
+  }, T);
+
+  it("reports inMessage while a multipart message is incomplete", () => {
+    const { d } = decoder();
+    d.push(hex("01 01"));
+    expect(d.inMessage).toBe(true);
+    d.push(hex("61 00 00"));
+    expect(d.inMessage).toBe(false);
+  }, T);
+});
