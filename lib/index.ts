@@ -1,8 +1,12 @@
 // omq's public exports (API.md).
 import { inprocTransport } from "../transports/inproc.js";
+import { ipcTransport } from "../transports/ipc.js";
+import { tcpTransport } from "../transports/tcp.js";
 import { hasTransport, registerTransport } from "../transports/transport.js";
 
 registerTransport(inprocTransport);
+registerTransport(tcpTransport);
+registerTransport(ipcTransport);
 
 export { Context, context, type ContextOptions } from "./context.js";
 export { ZmqError } from "./errors.js";

@@ -30,22 +30,5 @@ export const SOCKET_TYPES: Readonly<Record<SocketTypeName, SocketTypeInfo>> = {
   xsub: t("xsub", 10, true, true),
 };
 
-// RFC 37 / libzmq mechanism_t::check_socket_type: who may talk to whom.
-const PEERS: Record<string, readonly string[]> = {
-  PAIR: ["PAIR"],
-  PUB: ["SUB", "XSUB"],
-  XPUB: ["SUB", "XSUB"],
-  SUB: ["PUB", "XPUB"],
-  XSUB: ["PUB", "XPUB"],
-  REQ: ["REP", "ROUTER"],
-  REP: ["REQ", "DEALER"],
-  DEALER: ["REP", "DEALER", "ROUTER"],
-  ROUTER: ["REQ", "DEALER", "ROUTER"],
-  PUSH: ["PULL"],
-  PULL: ["PUSH"],
-};
-
-/** Whether a socket of ZMTP type `a` may exchange messages with type `b`. */
-export function socketTypesCompatible(a: string, b: string): boolean {
-  return PEERS[a]?.includes(b) ?? false;
-}
+// Who may talk to whom lives in one table (socket-compat.ts, RFC 37).
+export { socketTypesCompatible } from "./socket-compat.js";

@@ -1,0 +1,377 @@
+// One ZMTP connection over a byte stream (tcp, ipc): greeting, the security
+// mechanism's handshake, then frames both ways between the stream and the
+// session's pipe end, with heartbeats and flow control. Shared by every stream
+// transport: they only make the net.Socket.
+//
+// Flow control: outbound, the engine reads whole messages from its pipe end
+// into one batch per flush (scheduled with nextTick so a burst of sends becomes
+// one write) and stops reading while the stream wants 'drain'. Inbound, a full
+// pipe suspends the decoder and pauses the stream until writeActivated, so TCP
+// itself pushes back and memory stays bounded by the HWMs.
+import type { Socket as NetSocket } from "node:net";
+import { ZmqError } from "./errors.js";
+import type { Mechanism, MechanismPeer } from "./mechanism.js";
+import type { Msg } from "./message.js";
+import type { PipeEnd } from "./pipe.js";
+import { type Command, parsePing, pingCommand, pongCommand, subscriptionMessage } from "./zmtp-commands.js";
+import {
+  CMD_CANCEL, CMD_ERROR, CMD_PING, CMD_PONG, CMD_SUBSCRIBE, ERR_ZMTP_MECHANISM_MISMATCH,
+  ERR_ZMTP_UNEXPECTED_COMMAND, ZmtpError, protocolError,
+} from "./zmtp-constants.js";
+import { ZmtpDecoder } from "./zmtp-decoder.js";
+import { ZmtpEncoder } from "./zmtp-encoder.js";
+import { GreetingParser, encodeGreeting } from "./zmtp-greeting.js";
+
+/** Stop filling a batch past this many bytes; the rest goes in the next turn. */
+const BATCH_BYTES = 256 * 1024;
+/** Largest command accepted during the handshake (READY metadata...). */
+const HANDSHAKE_COMMAND_MAX = 64 * 1024;
+
+export interface EngineOptions {
+  /** Our type, ZMTP spelling. */
+  socketType: string;
+  maxMessageSize: number;
+  handshakeInterval: number;
+  heartbeatInterval: number;
+  heartbeatTimeout: number;
+  heartbeatTimeToLive: number;
+  mechanism: Mechanism;
+}
+
+/** Why an engine stopped. `phase` tells whether the handshake had completed. */
+export interface EngineEnd {
+  phase: "handshake" | "active";
+  /** handshake:error:* kind, for failures before the handshake completed. */
+  kind: "protocol" | "auth" | "other" | undefined;
+  error: ZmqError | undefined;
+}
+
+export interface EngineOwner {
+  /** Handshake complete; the owner must call attachPipe() now. */
+  engineReady(engine: ZmtpEngine, peer: MechanismPeer): void;
+  /** The connection is gone (called once). */
+  engineClosed(engine: ZmtpEngine, end: EngineEnd): void;
+}
+
+const SUBSCRIBERS = new Set(["SUB", "XSUB"]);
+const PUBLISHERS = new Set(["PUB", "XPUB"]);
+
+export class ZmtpEngine {
+  private readonly greeting = new GreetingParser();
+  private decoder: ZmtpDecoder | undefined;
+  private readonly encoder = new ZmtpEncoder();
+  private pipe: PipeEnd | undefined;
+  private peerMinor = 1;
+  private ready = false;
+  private closed = false;
+  private flushScheduled = false;
+  private waitingDrain = false;
+  /** Messages decoded while the pipe was full. */
+  private stalled: Msg[] = [];
+  private inputStopped = false;
+  /** End the stream once everything queued is written (linger). */
+  private ending = false;
+  private handshakeTimer: NodeJS.Timeout | undefined;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private heartbeatDeadline: NodeJS.Timeout | undefined;
+  private ttlTimer: NodeJS.Timeout | undefined;
+  /** Bumped on every inbound chunk: timers compare it to see silence. */
+  private received = 0;
+  private readonly sendsSubscriptions: boolean;
+  private readonly takesSubscriptions: boolean;
+
+  constructor(
+    private readonly stream: NetSocket,
+    private readonly o: EngineOptions,
+    private readonly owner: EngineOwner,
+  ) {
+    this.sendsSubscriptions = SUBSCRIBERS.has(o.socketType);
+    this.takesSubscriptions = PUBLISHERS.has(o.socketType);
+    stream.setNoDelay?.(true);
+    stream.on("data", (c: Buffer) => this.onData(c));
+    stream.on("drain", () => {
+      this.waitingDrain = false;
+      if (this.ending && this.pipe === undefined) this.finishEnding();
+      else this.flush();
+    });
+    stream.on("error", (err) => this.fail("active", undefined, err));
+    stream.on("close", () => this.fail(this.ready ? "active" : "handshake", "other", zmqErrorOf("ECONNRESET")));
+    stream.on("end", () => this.fail(this.ready ? "active" : "handshake", "other", zmqErrorOf("ECONNRESET")));
+    if (o.handshakeInterval > 0) {
+      this.handshakeTimer = setTimeout(
+        () => this.fail("handshake", "other", new ZmqError("EAGAIN", "ZMTP handshake timed out")),
+        o.handshakeInterval,
+      );
+      this.handshakeTimer.unref();
+    }
+    // the whole greeting at once: waiting for the peer's would deadlock (notes §3.1)
+    stream.write(encodeGreeting(o.mechanism.name, o.mechanism.asServer));
+  }
+
+  get isReady(): boolean {
+    return this.ready;
+  }
+
+  /** The session's pipe end: messages read from it go out, messages decoded go in. */
+  attachPipe(pipe: PipeEnd): void {
+    this.pipe = pipe;
+    this.scheduleFlush();
+  }
+
+  /** The pipe has messages to send. */
+  scheduleFlush(): void {
+    if (this.flushScheduled || this.closed) return;
+    this.flushScheduled = true;
+    process.nextTick(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  /** The pipe has room again: deliver what was held and read the stream again. */
+  resumeInput(): void {
+    if (!this.inputStopped || this.closed) return;
+    const pipe = this.pipe;
+    if (pipe === undefined) return;
+    while (this.stalled.length > 0) {
+      if (!pipe.write(this.stalled[0]!)) return;
+      this.stalled.shift();
+    }
+    this.inputStopped = false;
+    try {
+      this.decoder?.resume();
+    } catch (err) {
+      this.fail("active", undefined, err);
+      return;
+    }
+    if (!this.inputStopped) this.stream.resume();
+  }
+
+  /** Close after writing what is queued (the socket closed with linger). The
+   * pipe is detached: nothing more is read from it. */
+  endGracefully(): void {
+    if (this.closed) return;
+    this.flush();
+    this.pipe = undefined;
+    this.ending = true;
+    this.stream.ref();
+    if (!this.waitingDrain) this.finishEnding();
+  }
+
+  private finishEnding(): void {
+    if (this.closed) return;
+    this.stream.end();
+    // the peer answers our FIN; if it never does, destroy() comes from the linger timer
+  }
+
+  /** Close now, dropping whatever is unsent. */
+  destroy(): void {
+    if (this.closed) return;
+    this.fail(this.ready ? "active" : "handshake", undefined, undefined, true);
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) return;
+    this.received++;
+    try {
+      if (this.decoder === undefined) {
+        const r = this.greeting.feed(chunk);
+        if (r.state === "need-more") return;
+        if (r.state === "error") throw protocolError(r.zmtpCode, r.reason);
+        this.onGreeting(r.greeting.major, r.greeting.minor, r.greeting.mechanism, r.greeting.asServer);
+        if (r.rest.length > 0) this.decoder!.push(r.rest);
+        return;
+      }
+      this.decoder.push(chunk);
+    } catch (err) {
+      this.fail(this.ready ? "active" : "handshake", "protocol", err);
+    }
+  }
+
+  private onGreeting(_major: number, minor: number, mechanism: string, asServer: boolean): void {
+    const m = this.o.mechanism;
+    if (mechanism !== m.name) {
+      throw protocolError(ERR_ZMTP_MECHANISM_MISMATCH, `peer mechanism ${mechanism}, ours ${m.name}`);
+    }
+    // RFC 23: NULL has no roles; PLAIN/CURVE need exactly one server
+    if (m.name !== "NULL" && asServer === m.asServer) {
+      throw protocolError(ERR_ZMTP_MECHANISM_MISMATCH, "both peers are security servers (or both clients)");
+    }
+    this.peerMinor = minor;
+    this.decoder = new ZmtpDecoder(
+      {
+        onMessage: (msg) => this.onMessage(msg),
+        onCommand: (name, data) => this.onCommand(name, data),
+      },
+      { maxMessageSize: this.o.maxMessageSize, maxCommandSize: HANDSHAKE_COMMAND_MAX },
+    );
+    m.setWake?.(() => this.pollMechanism());
+    this.sendCommands(m.start());
+  }
+
+  private pollMechanism(): void {
+    const m = this.o.mechanism;
+    try {
+      if (m.poll) this.sendCommands(m.poll());
+      this.checkHandshakeDone();
+    } catch (err) {
+      this.fail("handshake", authOrProtocol(err), err);
+    }
+  }
+
+  private sendCommands(cmds: Command[]): void {
+    for (const c of cmds) this.encoder.writeCommand(c.name, c.data);
+    this.writeBatch();
+  }
+
+  private onCommand(name: string, data: Buffer): void {
+    if (!this.ready) {
+      this.sendCommands(this.o.mechanism.onCommand(name, data));
+      this.checkHandshakeDone();
+      return;
+    }
+    switch (name) {
+      case CMD_PING: {
+        const { ttl, context } = parsePing(data);
+        const pong = pongCommand(context);
+        this.encoder.writeCommand(pong.name, pong.data);
+        this.writeBatch();
+        if (ttl > 0) this.armTtl(ttl * 100);
+        return;
+      }
+      case CMD_PONG:
+        return;
+      case CMD_SUBSCRIBE:
+      case CMD_CANCEL:
+        // 3.1 subscriptions become the pipe's \x01/\x00 messages (patterns never see the wire)
+        if (this.takesSubscriptions) this.onMessage(subscriptionMessage(name === CMD_SUBSCRIBE, data));
+        return;
+      case CMD_ERROR:
+        throw new ZmtpError("EPROTO", "ERR_ZMTP_ERROR", "peer sent ERROR");
+      default:
+        // RFC 37: unknown commands are ignored
+        return;
+    }
+  }
+
+  private checkHandshakeDone(): void {
+    const m = this.o.mechanism;
+    if (this.ready || !m.done || this.closed) return;
+    this.ready = true;
+    if (this.handshakeTimer !== undefined) clearTimeout(this.handshakeTimer);
+    this.decoder!.maxCommandSize = -1;
+    this.startHeartbeats();
+    this.owner.engineReady(this, m.peer!);
+  }
+
+  private onMessage(msg: Msg): boolean | void {
+    if (!this.ready) throw protocolError(ERR_ZMTP_UNEXPECTED_COMMAND, "message before the handshake completed");
+    const pipe = this.pipe;
+    if (pipe === undefined) return; // ending: inbound is dropped
+    if (this.inputStopped || !pipe.write(msg)) {
+      this.stalled.push(msg);
+      if (!this.inputStopped) {
+        this.inputStopped = true;
+        this.stream.pause();
+      }
+      return false;
+    }
+  }
+
+  /** Move queued messages from the pipe into one batch and write it. */
+  private flush(): void {
+    const pipe = this.pipe;
+    if (this.closed || !this.ready || pipe === undefined || this.waitingDrain) return;
+    const enc = this.encoder;
+    let msg: Msg | undefined;
+    let more = false;
+    while ((msg = pipe.read()) !== undefined) {
+      if (this.sendsSubscriptions && msg.length === 1) {
+        const f = msg[0]!;
+        if (f.length > 0 && (f[0] === 1 || f[0] === 0)) {
+          enc.writeSubscription(f[0] === 1, f.subarray(1), this.peerMinor);
+          continue;
+        }
+      }
+      enc.writeMessage(msg);
+      if (enc.length >= BATCH_BYTES) {
+        more = true;
+        break;
+      }
+    }
+    this.writeBatch();
+    if (more && !this.waitingDrain) this.scheduleFlush();
+  }
+
+  private writeBatch(): void {
+    if (this.encoder.length === 0 || this.closed) return;
+    const chunks = this.encoder.take();
+    const s = this.stream;
+    let ok = true;
+    if (chunks.length === 1) ok = s.write(chunks[0]!);
+    else {
+      s.cork();
+      for (const c of chunks) ok = s.write(c);
+      s.uncork();
+    }
+    if (!ok) this.waitingDrain = true;
+  }
+
+  private startHeartbeats(): void {
+    const ivl = this.o.heartbeatInterval;
+    if (ivl <= 0) return;
+    const timeout = this.o.heartbeatTimeout >= 0 ? this.o.heartbeatTimeout : ivl;
+    const ttl = Math.floor(this.o.heartbeatTimeToLive / 100);
+    this.heartbeatTimer = setInterval(() => {
+      const ping = pingCommand(ttl);
+      this.encoder.writeCommand(ping.name, ping.data);
+      this.writeBatch();
+      if (this.heartbeatDeadline === undefined && timeout > 0) {
+        const seen = this.received;
+        this.heartbeatDeadline = setTimeout(() => {
+          this.heartbeatDeadline = undefined;
+          if (this.received === seen) this.fail("active", undefined, new ZmqError("ETIMEDOUT", "heartbeat timed out"));
+        }, timeout);
+        this.heartbeatDeadline.unref();
+      }
+    }, ivl);
+    this.heartbeatTimer.unref();
+  }
+
+  private armTtl(ms: number): void {
+    if (this.ttlTimer !== undefined) clearTimeout(this.ttlTimer);
+    const seen = this.received;
+    this.ttlTimer = setTimeout(() => {
+      this.ttlTimer = undefined;
+      if (this.received === seen) this.fail("active", undefined, new ZmqError("ETIMEDOUT", "peer heartbeat TTL expired"));
+    }, ms);
+    this.ttlTimer.unref();
+  }
+
+  private fail(phase: "handshake" | "active", kind: EngineEnd["kind"], err: unknown, quiet = false): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const t of [this.handshakeTimer, this.heartbeatDeadline, this.ttlTimer]) if (t !== undefined) clearTimeout(t);
+    if (this.heartbeatTimer !== undefined) clearInterval(this.heartbeatTimer);
+    this.stalled = [];
+    this.pipe = undefined;
+    this.stream.destroy();
+    const error = err === undefined ? undefined : zmqErrorOf(err);
+    this.owner.engineClosed(this, {
+      phase: this.ready ? "active" : phase,
+      kind: this.ready || quiet ? undefined : (kind ?? "other"),
+      error,
+    });
+  }
+}
+
+function authOrProtocol(err: unknown): "auth" | "protocol" {
+  return (err as ZmtpError)?.status !== undefined ? "auth" : "protocol";
+}
+
+function zmqErrorOf(err: unknown): ZmqError {
+  if (err instanceof ZmqError) return err;
+  if (typeof err === "string") return new ZmqError(err);
+  const e = err as NodeJS.ErrnoException;
+  return new ZmqError(typeof e?.code === "string" ? e.code : "EPROTO", e?.message ?? String(err), { cause: err });
+}

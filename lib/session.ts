@@ -1,0 +1,176 @@
+// A session owns one peer's pipe on the transport side and outlives its
+// engines: on the connecting side the pipe is made at connect() (unless
+// `immediate`), so messages queue before the peer exists and survive a
+// reconnect (libzmq session_base_t). On the accepting side the pipe is made
+// when the handshake completes.
+import type { EngineEnd, EngineOwner, ZmtpEngine } from "./engine.js";
+import { ZmqError } from "./errors.js";
+import type { MechanismPeer } from "./mechanism.js";
+import type { Event } from "./observer.js";
+import { type PeerInfo, type PipeEnd, type PipeSink, pipePair } from "./pipe.js";
+import type { TransportHost } from "../transports/transport.js";
+
+export interface SessionOwner {
+  /** The engine is gone; `end` says why. A connecter schedules a retry. */
+  sessionDisconnected(s: Session, end: EngineEnd): void;
+  /** The session is finished for good (terminated, or accepted and disconnected). */
+  sessionEnded(s: Session): void;
+}
+
+export class Session implements PipeSink, EngineOwner {
+  private socketEnd: PipeEnd | undefined;
+  private sessionEnd: PipeEnd | undefined;
+  private engine: ZmtpEngine | undefined;
+  private everReady = false;
+  private terminating = false;
+  private ended = false;
+  private lingerTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly host: TransportHost,
+    /** The endpoint events carry. */
+    readonly address: string,
+    private readonly locallyInitiated: boolean,
+    private readonly owner: SessionOwner,
+    private readonly connectRoutingId?: Buffer,
+  ) {
+    if (locallyInitiated && !host.options.immediate) {
+      const unknown: PeerInfo = { socketType: null, endpoint: address, locallyInitiated: true };
+      if (connectRoutingId !== undefined) unknown.connectRoutingId = connectRoutingId;
+      this.makePipe(unknown, false);
+    }
+  }
+
+  get connected(): boolean {
+    return this.engine !== undefined;
+  }
+
+  private makePipe(peer: PeerInfo, ready: boolean): void {
+    const self: PeerInfo = { socketType: this.host.socketType, endpoint: this.address, locallyInitiated: !this.locallyInitiated };
+    const [socketEnd, sessionEnd] = pipePair(peer, self, ready, true);
+    this.socketEnd = socketEnd;
+    this.sessionEnd = sessionEnd;
+    sessionEnd.sink = this;
+    this.host.attachPipe(socketEnd);
+  }
+
+  private emit(e: Event): void {
+    this.host.emit(e);
+  }
+
+  /** A new connection's engine. */
+  setEngine(engine: ZmtpEngine): void {
+    this.engine = engine;
+  }
+
+  engineReady(engine: ZmtpEngine, m: MechanismPeer): void {
+    if (this.terminating) {
+      engine.destroy();
+      return;
+    }
+    const peer: PeerInfo = { socketType: m.socketType, endpoint: this.address, locallyInitiated: this.locallyInitiated };
+    if (m.routingId !== undefined) peer.routingId = m.routingId;
+    if (this.connectRoutingId !== undefined) peer.connectRoutingId = this.connectRoutingId;
+    if (this.sessionEnd === undefined || this.sessionEnd.closed) {
+      this.makePipe(peer, true);
+    } else {
+      this.socketEnd!.announce(peer);
+      // libzmq hiccup: the peer lost what we told the old connection (subscriptions)
+      if (this.everReady) this.socketEnd!.hiccup();
+    }
+    this.everReady = true;
+    this.emit({ type: "handshake", address: this.address });
+    engine.attachPipe(this.sessionEnd!);
+  }
+
+  engineClosed(engine: ZmtpEngine, end: EngineEnd): void {
+    if (this.engine === engine) this.engine = undefined;
+    if (end.kind !== undefined) {
+      const type = end.kind === "protocol" ? "handshake:error:protocol" : end.kind === "auth" ? "handshake:error:auth" : "handshake:error:other";
+      this.emit({ type, address: this.address, error: eventError(end.error) });
+    }
+    const ev: Event = { type: "disconnect", address: this.address };
+    if (end.error !== undefined && end.phase === "active" && end.error.code !== "ECONNRESET") ev.error = end.error;
+    this.emit(ev);
+    // accepted peers, and `immediate` connections, lose their pipe with the connection
+    if (!this.locallyInitiated || this.host.options.immediate || this.terminating) this.closePipe();
+    if (this.terminating || !this.locallyInitiated) this.finish();
+    else this.owner.sessionDisconnected(this, end);
+  }
+
+  // --- PipeSink: the socket side of our pipe
+  readActivated(): void {
+    this.engine?.scheduleFlush();
+  }
+  writeActivated(): void {
+    this.engine?.resumeInput();
+  }
+  terminated(): void {
+    // the socket closed its end and we have read everything it wrote
+    this.sessionEnd = undefined;
+    this.socketEnd = undefined;
+    if (this.terminating) {
+      if (this.engine?.isReady) this.engine.endGracefully();
+      else this.engine?.destroy();
+      this.finishWhenEngineGone();
+    } else {
+      // the pattern refused the pipe (PAIR's second peer, ROUTER handover):
+      // drop the connection; a connecter will try again with a fresh pipe
+      this.engine?.destroy();
+    }
+  }
+
+  /** Stop for good (socket close, disconnect, unbind). With linger != 0 and a
+   * live connection, queued messages are flushed for up to linger ms. */
+  terminate(): void {
+    if (this.terminating) return;
+    this.terminating = true;
+    const linger = this.host.options.linger;
+    const engine = this.engine;
+    if (engine === undefined || !engine.isReady || linger === 0) {
+      // nobody to flush to: never wait for a peer that is not there
+      this.closePipe();
+      engine?.destroy();
+      this.finish();
+      return;
+    }
+    if (linger > 0) {
+      this.lingerTimer = setTimeout(() => {
+        this.closePipe();
+        this.engine?.destroy();
+        this.finish();
+      }, linger);
+    }
+    // the socket closes its pipe end next; terminated() then ends the engine
+    // once everything queued has been read into it
+    if (this.socketEnd === undefined || this.socketEnd.closed) this.terminated();
+  }
+
+  private finishWhenEngineGone(): void {
+    if (this.engine === undefined) this.finish();
+    // else engineClosed() calls finish() when the stream closes
+  }
+
+  private closePipe(): void {
+    const s = this.sessionEnd;
+    this.sessionEnd = undefined;
+    this.socketEnd = undefined;
+    s?.close();
+  }
+
+  private finish(): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (this.lingerTimer !== undefined) clearTimeout(this.lingerTimer);
+    this.owner.sessionEnded(this);
+  }
+}
+
+function eventError(e: ZmqError | undefined): ZmqError | undefined {
+  if (e === undefined) return undefined;
+  const zmtpCode = (e as { zmtpCode?: string }).zmtpCode;
+  if (zmtpCode === undefined) return e;
+  // zeromq.js reports protocol failures with the ERR_ZMTP_* label as code
+  const out = new ZmqError(zmtpCode, e.message, { cause: e });
+  return out;
+}

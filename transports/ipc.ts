@@ -1,0 +1,88 @@
+// ipc:///path (unix domain sockets) and ipc://@name (Linux abstract namespace)
+// over node:net. Same engine and sessions as tcp (stream.ts).
+//
+// A stale socket file left by a dead process is replaced; a live one is
+// EADDRINUSE. A path too long for sockaddr_un is ENAMETOOLONG, never
+// truncated. Node 20 pads abstract names to the full sun_path, so ipc://@name
+// reaches omq peers but not libzmq's abstract sockets (README).
+import { mkdtempSync, unlinkSync } from "node:fs";
+import { type Server, createConnection, createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Endpoint } from "../lib/endpoint.js";
+import { fromSystemError, zmqError } from "../lib/errors.js";
+import { StreamConnecter, StreamListener } from "./stream.js";
+import type { Binding, ConnectOptions, Connection, Transport, TransportHost } from "./transport.js";
+
+/** sizeof(sockaddr_un.sun_path) on Linux, less the terminating NUL. */
+const MAX_PATH_BYTES = 107;
+
+function socketPath(ep: Extract<Endpoint, { transport: "ipc" }>): string {
+  const bytes = Buffer.byteLength(ep.path) + (ep.abstract ? 1 : 0);
+  if (bytes > MAX_PATH_BYTES) {
+    throw zmqError("ENAMETOOLONG", `ipc path is ${bytes} bytes; a unix socket allows ${MAX_PATH_BYTES}`, ep.address);
+  }
+  return ep.abstract ? `\0${ep.path}` : ep.path;
+}
+
+function listen(server: Server, path: string, backlog: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => reject(err);
+    server.once("error", onError);
+    server.listen({ path, backlog }, () => {
+      server.off("error", onError);
+      resolve();
+    });
+  });
+}
+
+/** Is something accepting on this path? (a stale file refuses) */
+function alive(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const c = createConnection({ path });
+    c.once("connect", () => {
+      c.destroy();
+      resolve(true);
+    });
+    c.once("error", () => resolve(false));
+  });
+}
+
+export const ipcTransport: Transport = {
+  schemes: ["ipc"],
+
+  async bind(ep: Endpoint, host: TransportHost): Promise<Binding> {
+    if (ep.transport !== "ipc") throw zmqError("EINVAL");
+    let e = ep;
+    if (!ep.abstract && ep.path === "*") {
+      // libzmq: ipc://* binds a fresh path in the temp dir
+      const dir = mkdtempSync(join(tmpdir(), "omq-ipc-"));
+      e = { ...ep, path: join(dir, "socket") };
+    }
+    const path = socketPath(e);
+    const address = e.abstract ? `ipc://@${e.path}` : `ipc://${e.path}`;
+    const server = createServer({ noDelay: true });
+    try {
+      await listen(server, path, host.options.backlog);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== "EADDRINUSE" || e.abstract || (await alive(path))) throw fromSystemError(err, ep.address);
+      // a stale socket file from a dead process: replace it
+      try {
+        unlinkSync(path);
+      } catch {
+        // raced with someone else: listen reports it
+      }
+      await listen(server, path, host.options.backlog).catch((err2: unknown) => {
+        throw fromSystemError(err2, ep.address);
+      });
+    }
+    return new StreamListener(server, address, host);
+  },
+
+  connect(ep: Endpoint, host: TransportHost, opts: ConnectOptions): Connection {
+    if (ep.transport !== "ipc") throw zmqError("EINVAL");
+    const path = socketPath(ep);
+    return new StreamConnecter({ dial: () => createConnection({ path }) }, ep.address, host, opts);
+  },
+};

@@ -1,0 +1,195 @@
+// What tcp and ipc share: a listener that wraps each accepted net.Socket in a
+// ZMTP engine and session, and a connecter that dials, retries with libzmq's
+// backoff and reports the zeromq.js event sequence. tcp.ts and ipc.ts only
+// say how to listen and how to dial.
+import type { Server, Socket as NetSocket } from "node:net";
+import { ZmtpEngine } from "../lib/engine.js";
+import type { EngineEnd } from "../lib/engine.js";
+import { ZmqError, fromSystemError } from "../lib/errors.js";
+import { NullMechanism } from "../lib/null-mechanism.js";
+import { Session, type SessionOwner } from "../lib/session.js";
+import type { Binding, ConnectOptions, Connection, TransportHost } from "./transport.js";
+
+/** How a stream transport makes connections. */
+export interface StreamDialer {
+  /** Start one connection attempt; the socket emits 'connect' or 'error'. */
+  dial(): NetSocket;
+}
+
+export function startEngine(stream: NetSocket, host: TransportHost, session: Session): ZmtpEngine {
+  const o = host.options;
+  const engine = new ZmtpEngine(
+    stream,
+    {
+      socketType: host.socketType,
+      maxMessageSize: o.maxMessageSize,
+      handshakeInterval: o.handshakeInterval,
+      heartbeatInterval: o.heartbeatInterval,
+      heartbeatTimeout: o.heartbeatTimeout,
+      heartbeatTimeToLive: o.heartbeatTimeToLive,
+      mechanism: new NullMechanism(
+        o.routingId !== undefined ? { socketType: host.socketType, routingId: o.routingId } : { socketType: host.socketType },
+      ),
+    },
+    session,
+  );
+  session.setEngine(engine);
+  return engine;
+}
+
+export function applySocketOptions(s: NetSocket, host: TransportHost): void {
+  const o = host.options;
+  // Node 20 can switch keepalive and set its idle time; count and interval
+  // are stored only (README)
+  if (o.tcpKeepalive === 1) s.setKeepAlive(true, o.tcpKeepaliveIdle > 0 ? o.tcpKeepaliveIdle * 1000 : 0);
+  else if (o.tcpKeepalive === 0) s.setKeepAlive(false);
+  // an idle socket must not keep the process alive (pending calls do, see keepalive.ts)
+  s.unref();
+}
+
+/** A listening endpoint and the sessions of the peers it accepted. */
+export class StreamListener implements Binding, SessionOwner {
+  private readonly sessions = new Set<Session>();
+  private closed = false;
+
+  constructor(
+    private readonly server: Server,
+    readonly address: string,
+    private readonly host: TransportHost,
+    private readonly onClose?: () => void,
+  ) {
+    server.unref();
+    server.on("connection", (s: NetSocket) => this.accepted(s));
+    server.on("error", (err) => this.host.emit({ type: "accept:error", address, error: fromSystemError(err, address) }));
+  }
+
+  private accepted(s: NetSocket): void {
+    if (this.closed || this.host.closed) {
+      s.destroy();
+      return;
+    }
+    applySocketOptions(s, this.host);
+    this.host.emit({ type: "accept", address: this.address });
+    const session = new Session(this.host, this.address, false, this);
+    this.sessions.add(session);
+    startEngine(s, this.host, session);
+  }
+
+  sessionDisconnected(): void {}
+  sessionEnded(s: Session): void {
+    this.sessions.delete(s);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.server.close();
+    for (const s of [...this.sessions]) s.terminate();
+    this.onClose?.();
+  }
+}
+
+/** One connect(): a session plus the dialing loop. */
+export class StreamConnecter implements Connection, SessionOwner {
+  private readonly session: Session;
+  private attempt: NetSocket | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private connectTimer: NodeJS.Timeout | undefined;
+  private currentInterval: number;
+  private closed = false;
+
+  constructor(
+    private readonly dialer: StreamDialer,
+    readonly address: string,
+    private readonly host: TransportHost,
+    opts: ConnectOptions,
+  ) {
+    this.currentInterval = host.options.reconnectInterval;
+    this.session = new Session(host, address, true, this, opts.routingId);
+    this.dial();
+  }
+
+  private dial(): void {
+    if (this.closed) return;
+    this.retryTimer = undefined;
+    let s: NetSocket;
+    try {
+      s = this.dialer.dial();
+    } catch (err) {
+      this.host.emit({ type: "close", address: this.address, error: fromSystemError(err, this.address) });
+      this.scheduleRetry();
+      return;
+    }
+    this.attempt = s;
+    s.unref();
+    this.host.emit({ type: "connect:delay", address: this.address });
+    const timeout = this.host.options.connectTimeout;
+    if (timeout > 0) {
+      this.connectTimer = setTimeout(() => s.destroy(new ZmqError("ETIMEDOUT", "connect timed out")), timeout);
+      this.connectTimer.unref();
+    }
+    const onError = () => {
+      this.clearConnectTimer();
+      s.destroy();
+      if (this.attempt !== s) return;
+      this.attempt = undefined;
+      this.host.emit({ type: "close", address: this.address });
+      this.scheduleRetry();
+    };
+    s.once("error", onError);
+    s.once("close", onError);
+    s.once("connect", () => {
+      this.clearConnectTimer();
+      s.off("error", onError);
+      s.off("close", onError);
+      this.attempt = undefined;
+      if (this.closed) {
+        s.destroy();
+        return;
+      }
+      applySocketOptions(s, this.host);
+      this.host.emit({ type: "connect", address: this.address });
+      this.currentInterval = this.host.options.reconnectInterval;
+      startEngine(s, this.host, this.session);
+    });
+  }
+
+  private clearConnectTimer(): void {
+    if (this.connectTimer !== undefined) clearTimeout(this.connectTimer);
+    this.connectTimer = undefined;
+  }
+
+  /** libzmq stream_connecter_base: the interval plus up to one interval of
+   * jitter; with reconnectMaxInterval it doubles each time, up to the max. */
+  private scheduleRetry(): void {
+    if (this.closed || this.retryTimer !== undefined) return;
+    const o = this.host.options;
+    const base = o.reconnectInterval;
+    if (base < 0) return;
+    let interval: number;
+    if (o.reconnectMaxInterval > 0) {
+      interval = Math.min(this.currentInterval, o.reconnectMaxInterval);
+      this.currentInterval = Math.min(this.currentInterval * 2, o.reconnectMaxInterval);
+    } else {
+      interval = base + Math.floor(Math.random() * base);
+    }
+    this.host.emit({ type: "connect:retry", address: this.address, interval });
+    this.retryTimer = setTimeout(() => this.dial(), interval);
+    this.retryTimer.unref();
+  }
+
+  sessionDisconnected(_s: Session, _end: EngineEnd): void {
+    this.scheduleRetry();
+  }
+  sessionEnded(): void {}
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    this.clearConnectTimer();
+    this.attempt?.destroy();
+    this.attempt = undefined;
+    this.session.terminate();
+  }
+}

@@ -1,0 +1,67 @@
+// tcp://host:port over node:net. Only listening and dialing live here; the
+// ZMTP engine and sessions are shared with ipc (stream.ts).
+import { type TcpNetConnectOpts, createConnection, createServer, isIPv6 } from "node:net";
+import type { Endpoint } from "../lib/endpoint.js";
+import { zmqError, fromSystemError } from "../lib/errors.js";
+import { StreamConnecter, StreamListener } from "./stream.js";
+import type { Binding, ConnectOptions, Connection, Transport, TransportHost } from "./transport.js";
+
+function formatAddress(host: string, port: number): string {
+  return isIPv6(host) ? `tcp://[${host}]:${port}` : `tcp://${host}:${port}`;
+}
+
+/** `*` binds every interface: IPv6 and IPv4 with the ipv6 option, else IPv4. */
+function bindHost(host: string, ipv6: boolean): string {
+  if (host === "*") return ipv6 ? "::" : "0.0.0.0";
+  return host;
+}
+
+export const tcpTransport: Transport = {
+  schemes: ["tcp"],
+
+  bind(ep: Endpoint, host: TransportHost): Promise<Binding> {
+    if (ep.transport !== "tcp") return Promise.reject(zmqError("EINVAL"));
+    const o = host.options;
+    const h = bindHost(ep.host, o.ipv6);
+    return new Promise((resolve, reject) => {
+      const server = createServer({ noDelay: true, pauseOnConnect: false });
+      const onError = (err: Error) => reject(fromSystemError(err, ep.address));
+      server.once("error", onError);
+      server.listen({ host: h, port: ep.port === "*" ? 0 : ep.port, backlog: o.backlog, ipv6Only: false }, () => {
+        server.off("error", onError);
+        const a = server.address();
+        if (a === null || typeof a === "string") {
+          server.close();
+          reject(zmqError("EINVAL", "tcp listener has no address", ep.address));
+          return;
+        }
+        resolve(new StreamListener(server, formatAddress(a.address, a.port), host));
+      });
+    });
+  },
+
+  connect(ep: Endpoint, host: TransportHost, opts: ConnectOptions): Connection {
+    if (ep.transport !== "tcp") throw zmqError("EINVAL");
+    if (ep.port === "*") throw zmqError("EINVAL", "connect needs an explicit port", ep.address);
+    const port = ep.port;
+    const target = ep.host;
+    const source = ep.source;
+    return new StreamConnecter(
+      {
+        dial: () => {
+          const o: TcpNetConnectOpts = { host: target, port, noDelay: true };
+          // without the ipv6 option host names resolve to IPv4, as libzmq; literals go as given
+          if (!host.options.ipv6 || !isIPv6(target)) o.family = isIPv6(target) ? 6 : 4;
+          if (source !== undefined) {
+            const colon = source.lastIndexOf(":");
+            o.localAddress = colon > 0 ? source.slice(0, colon) : source;
+          }
+          return createConnection(o);
+        },
+      },
+      ep.address,
+      host,
+      opts,
+    );
+  },
+};
