@@ -5,7 +5,7 @@
 // EADDRINUSE. A path too long for sockaddr_un is ENAMETOOLONG, never
 // truncated. Node 20 pads abstract names to the full sun_path, so ipc://@name
 // reaches omq peers but not libzmq's abstract sockets (README).
-import { mkdtempSync, unlinkSync } from "node:fs";
+import { lstatSync, mkdtempSync, unlinkSync } from "node:fs";
 import { type Server, createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -48,6 +48,15 @@ function alive(path: string): Promise<boolean> {
   });
 }
 
+/** Only a socket file may be replaced, never a regular file someone put there. */
+function isSocketFile(path: string): boolean {
+  try {
+    return lstatSync(path).isSocket();
+  } catch {
+    return false;
+  }
+}
+
 export const ipcTransport: Transport = {
   schemes: ["ipc"],
 
@@ -66,7 +75,9 @@ export const ipcTransport: Transport = {
       await listen(server, path, host.options.backlog);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code !== "EADDRINUSE" || e.abstract || (await alive(path))) throw fromSystemError(err, ep.address);
+      if (code !== "EADDRINUSE" || e.abstract || !isSocketFile(path) || (await alive(path))) {
+        throw fromSystemError(err, ep.address);
+      }
       // a stale socket file from a dead process: replace it
       try {
         unlinkSync(path);
