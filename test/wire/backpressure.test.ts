@@ -1,0 +1,89 @@
+// Slow consumers (notes/reliability.md §6.1 and §7): Node's socket.write()
+// never refuses, so omq must stop writing while the kernel buffer is full and
+// let the pipe's HWM decide: PUB drops for that peer only, PUSH waits.
+import { afterEach, describe, expect, it } from "vitest";
+import { Publisher, Push, Subscriber } from "../../index.js";
+import { RawPeer, command, greeting, ready } from "./raw-peer.js";
+
+const open: Array<{ close(): void }> = [];
+afterEach(() => {
+  for (const s of open.splice(0)) s.close();
+});
+
+describe("slow consumers over tcp", () => {
+  it("a subscriber that never reads: PUB drops for it, memory stays bounded, others keep receiving", async () => {
+    const pub = new Publisher({ linger: 0, sendHighWaterMark: 100 });
+    open.push(pub);
+    await pub.bind("tcp://127.0.0.1:*");
+    const stuck = await RawPeer.connect(pub.lastEndpoint!);
+    open.push(stuck);
+    stuck.write(greeting(), ready("SUB"), command("SUBSCRIBE", Buffer.alloc(0)));
+    await stuck.until(() => stuck.peerGreeting !== undefined, 5000, "greeting");
+    stuck.socket.pause(); // never read again: the kernel buffers fill, then omq must stop writing
+
+    const sub = new Subscriber({ linger: 0, receiveHighWaterMark: 100000 });
+    open.push(sub);
+    sub.subscribe("");
+    sub.connect(pub.lastEndpoint!);
+    const body = Buffer.alloc(16 * 1024, 7);
+    // slow joiner: publish until the good subscriber hears something
+    const first = sub.receive();
+    let got = false;
+    void first.then(() => (got = true));
+    for (let i = 0; i < 2000 && !got; i++) {
+      await pub.send(body);
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(got).toBe(true);
+
+    global.gc?.();
+    const before = process.memoryUsage().rss;
+    // 20 000 x 16 KiB = 320 MB published
+    let received = 0;
+    const reading = (async () => {
+      for (;;) {
+        await sub.receive();
+        received++;
+      }
+    })().catch(() => {});
+    for (let i = 0; i < 20000; i++) {
+      await pub.send(body);
+      if (i % 100 === 0) await new Promise((r) => setImmediate(r));
+    }
+    const grown = process.memoryUsage().rss - before;
+    // the stuck peer holds at most HWM messages plus socket buffers (a few MB)
+    expect(grown).toBeLessThan(150 * 1024 * 1024);
+    const end = Date.now() + 10000;
+    while (received < 1000 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    expect(received).toBeGreaterThan(1000);
+    expect(stuck.closed).toBe(false);
+    void reading;
+  }, 60000);
+
+  it("a PULL peer that stops reading: PUSH waits once HWM and socket buffers are full", async () => {
+    const push = new Push({ linger: 0, sendHighWaterMark: 10, sendTimeout: 200 });
+    open.push(push);
+    await push.bind("tcp://127.0.0.1:*");
+    const stuck = await RawPeer.connect(push.lastEndpoint!);
+    open.push(stuck);
+    stuck.write(greeting(), ready("PULL"));
+    await stuck.until(() => stuck.peerGreeting !== undefined, 5000, "greeting");
+    stuck.socket.pause();
+    const body = Buffer.alloc(64 * 1024, 1);
+    let sent = 0;
+    let err: { code?: string } | undefined;
+    for (let i = 0; i < 100000; i++) {
+      try {
+        await push.send(body);
+        sent++;
+      } catch (e) {
+        err = e as { code?: string };
+        break;
+      }
+    }
+    expect(err?.code).toBe("EAGAIN");
+    // 10 in the pipe plus what the kernel and one batch hold: far below the 6.5 GB tried
+    expect(sent).toBeLessThan(2000);
+    expect(sent).toBeGreaterThanOrEqual(10);
+  }, 60000);
+});
