@@ -319,3 +319,21 @@ describe("frames and commands after the handshake", () => {
     await roundTrip();
   });
 });
+
+describe("random bytes (fast-check)", () => {
+  it("garbage after a valid handshake never crashes the socket; a good peer keeps working", async () => {
+    const fc = await import("fast-check");
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 2048 }), fc.boolean(), async (bytes, handshakeFirst) => {
+        const p = await raw();
+        if (handshakeFirst) p.write(greeting(), ready("DEALER"));
+        p.write(Buffer.from(bytes));
+        // either it is closed as a protocol error or the bytes were valid frames
+        await Promise.race([p.untilClosed(1000).catch(() => {}), new Promise((r) => setTimeout(r, 50))]);
+        p.close();
+        await roundTrip();
+      }),
+      { numRuns: 40 },
+    );
+  }, 60000);
+});
