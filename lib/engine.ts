@@ -24,6 +24,10 @@ import { GreetingParser, encodeGreeting } from "./zmtp-greeting.js";
 
 /** Stop filling a batch past this many bytes; the rest goes in the next turn. */
 const BATCH_BYTES = 256 * 1024;
+/** Keep encoding while the stream holds less than this unsent: waiting for a
+ * full 'drain' after every batch leaves both ends idle. Memory per connection
+ * stays bounded by this plus the pipe's HWM. */
+const MAX_UNSENT = 1024 * 1024;
 /** Largest command accepted during the handshake (READY metadata...). */
 const HANDSHAKE_COMMAND_MAX = 64 * 1024;
 
@@ -314,7 +318,7 @@ export class ZmtpEngine {
       for (const c of chunks) ok = s.write(c);
       s.uncork();
     }
-    if (!ok) this.waitingDrain = true;
+    if (!ok && s.writableLength >= MAX_UNSENT) this.waitingDrain = true;
   }
 
   private startHeartbeats(): void {
