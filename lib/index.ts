@@ -1,10 +1,12 @@
 // omq's public exports (API.md).
 import { inprocTransport } from "../transports/inproc.js";
+import { pgmTransport } from "../transports/pgm/index.js";
 import { ipcTransport } from "../transports/ipc.js";
 import { tcpTransport } from "../transports/tcp.js";
 import { hasTransport, registerTransport } from "../transports/transport.js";
 
 registerTransport(inprocTransport);
+registerTransport(pgmTransport);
 registerTransport(tcpTransport);
 registerTransport(ipcTransport);
 
