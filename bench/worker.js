@@ -1,0 +1,319 @@
+// The one benchmark driver. The same code runs against omq and against the
+// `zeromq` package; only the import differs. It uses only the API both share:
+// `new Push({ linger })`, `bind`, `lastEndpoint`, `connect`, `subscribe`,
+// `await sock.send(buf)` per message, `for await (const [msg] of sock)` on the
+// receiving side (REQ uses `await sock.receive()`), and `close()`.
+//
+//   node bench/worker.js <omq|zeromq> <role> '<json args>'
+//
+// Started by bench/run.js with child_process.fork; it talks to run.js over the
+// IPC channel: it reports {type:"ready"} / {type:"result"} / {type:"status"},
+// and obeys {cmd:"connect"|"go"|"stop"|"status"|"exit"}. It exits by itself if
+// run.js goes away (IPC disconnect) or after args.hardMs.
+import { performance } from "node:perf_hooks";
+
+const [libName, role, rawArgs] = process.argv.slice(2);
+const args = JSON.parse(rawArgs ?? "{}");
+if (libName !== "omq" && libName !== "zeromq") {
+  process.stderr.write(`worker: unknown library ${libName} (omq or zeromq)\n`);
+  process.exit(1);
+}
+const lib = await import(libName === "omq" ? "omq" : "zeromq");
+
+// --- plumbing -------------------------------------------------------------
+
+const sockets = [];
+const status = { role, phase: "start", sent: 0, received: 0 };
+const pending = new Map(); // cmd -> resolve of a waitCmd() not yet answered
+const arrived = new Map(); // cmd -> the message, once it has arrived
+
+function report(msg) {
+  if (process.connected) process.send(msg);
+}
+
+function fail(message) {
+  report({ type: "error", message });
+  process.stderr.write(`worker ${libName} ${role}: ${message}\n`);
+  setTimeout(() => process.exit(1), 50);
+}
+
+function waitCmd(cmd) {
+  if (arrived.has(cmd)) return Promise.resolve(arrived.get(cmd));
+  return new Promise((resolve) => pending.set(cmd, resolve));
+}
+
+process.on("message", (m) => {
+  if (m.cmd === "status") return report({ type: "status", ...status, rss: process.memoryUsage.rss() });
+  if (m.cmd === "exit") return exit(0);
+  arrived.set(m.cmd, m);
+  pending.get(m.cmd)?.(m);
+  pending.delete(m.cmd);
+});
+
+process.on("disconnect", () => exit(2)); // run.js went away: do not linger
+const hard = setTimeout(() => {
+  process.stderr.write(`worker ${libName} ${role}: hard time limit ${args.hardMs} ms, exiting\n`);
+  exit(3);
+}, args.hardMs ?? 60_000);
+hard.unref();
+
+let exiting = false;
+function exit(code) {
+  if (exiting) return;
+  exiting = true;
+  for (const s of sockets) {
+    try {
+      s.close();
+    } catch {}
+  }
+  // let close() settle, then go; never wait on a library to drain
+  setTimeout(() => process.exit(code), 20);
+}
+
+process.on("unhandledRejection", (e) => fail(`unhandled rejection: ${e?.stack ?? e}`));
+process.on("uncaughtException", (e) => fail(`uncaught exception: ${e?.stack ?? e}`));
+
+const now = () => performance.timeOrigin + performance.now(); // ms, comparable across processes
+
+function track(sock) {
+  sockets.push(sock);
+  return sock;
+}
+
+// peak RSS: sampled (cheap timer) plus the kernel's high-water mark at the end
+let rssMax = 0;
+function sampleRss() {
+  const r = process.memoryUsage.rss();
+  if (r > rssMax) rssMax = r;
+}
+function startRssSampler() {
+  sampleRss();
+  const t = setInterval(sampleRss, 20);
+  t.unref();
+  return () => {
+    clearInterval(t);
+    sampleRss();
+    return { rssPeakSampled: rssMax, maxRSS: process.resourceUsage().maxRSS * 1024 };
+  };
+}
+
+const END = Buffer.alloc(0); // end marker for PUSH/PULL: a zero-length message
+const dataBuf = (size, tag = 0x44) => Buffer.alloc(size, tag); // 'D'
+
+// Send `count` copies of buf, or stop at maxMs, whichever comes first.
+async function sendLoop(sock, buf, count, maxMs) {
+  const mask = buf.length >= 65536 ? 0 : buf.length >= 4096 ? 15 : 255;
+  const t0 = performance.now();
+  const deadline = t0 + maxMs;
+  let i = 0;
+  status.phase = "sending";
+  while (i < count) {
+    await sock.send(buf);
+    i++;
+    status.sent = i;
+    if ((i & mask) === 0 && performance.now() > deadline) break;
+  }
+  return { sent: i, sendMs: performance.now() - t0, capped: i < count };
+}
+
+// Receive until the end marker (PUSH/PULL); times first to last data message.
+async function receiveLoop(sock, size) {
+  let count = 0;
+  let t0 = 0;
+  let t1 = 0;
+  let badSize = 0;
+  status.phase = "receiving";
+  for await (const [msg] of sock) {
+    if (msg.length === 0) break; // end marker
+    if (count === 0) t0 = now();
+    count++;
+    status.received = count;
+    if (msg.length !== size) badSize++;
+    t1 = now();
+  }
+  return { received: count, t0, t1, elapsedMs: t1 - t0, badSize };
+}
+
+// --- roles ------------------------------------------------------------------
+
+const roles = {
+  // PUSH/PULL receiver: binds, reports its endpoint, counts until the end marker.
+  async pull() {
+    const sock = track(new lib.Pull({ linger: 0 }));
+    await sock.bind(args.endpoint);
+    const stopRss = startRssSampler();
+    report({ type: "ready", endpoint: sock.lastEndpoint });
+    const r = await receiveLoop(sock, args.size);
+    report({ type: "result", ...r, ...stopRss() });
+    status.phase = "done";
+  },
+
+  // PUSH/PULL sender: connects when told, sends, then the end marker; waits for exit.
+  async push() {
+    const sock = track(new lib.Push({ linger: 0 }));
+    report({ type: "ready" });
+    const { endpoint } = await waitCmd("connect");
+    sock.connect(endpoint);
+    const buf = dataBuf(args.size);
+    const rssStart = process.memoryUsage.rss();
+    const r = await sendLoop(sock, buf, args.count, args.maxMs);
+    const rssEnd = process.memoryUsage.rss();
+    status.phase = "sending end marker";
+    await sock.send(END);
+    status.phase = "sent";
+    report({ type: "result", ...r, rssStart, rssEnd });
+  },
+
+  // PUSH and PULL in one process over inproc.
+  async inproc() {
+    const pull = track(new lib.Pull({ linger: 0 }));
+    const push = track(new lib.Push({ linger: 0 }));
+    const address = `inproc://omq-bench-${process.pid}`;
+    await pull.bind(address);
+    push.connect(address);
+    const stopRss = startRssSampler();
+    const rssStart = process.memoryUsage.rss();
+    report({ type: "ready" });
+    const recv = receiveLoop(pull, args.size);
+    const s = await sendLoop(push, dataBuf(args.size), args.count, args.maxMs);
+    await push.send(END);
+    const r = await recv;
+    report({ type: "result", ...r, sent: s.sent, sendMs: s.sendMs, capped: s.capped, rssStart, ...stopRss() });
+    status.phase = "done";
+  },
+
+  // REP: echo until told to exit.
+  async rep() {
+    const sock = track(new lib.Reply({ linger: 0 }));
+    await sock.bind(args.endpoint);
+    report({ type: "ready", endpoint: sock.lastEndpoint });
+    status.phase = "echoing";
+    for await (const [msg] of sock) {
+      status.received++;
+      await sock.send(msg);
+    }
+  },
+
+  // REQ: warm up, then time each round trip.
+  async req() {
+    const sock = track(new lib.Request({ linger: 0 }));
+    report({ type: "ready" });
+    const { endpoint } = await waitCmd("connect");
+    sock.connect(endpoint);
+    const buf = dataBuf(args.size);
+    status.phase = "warmup";
+    for (let i = 0; i < args.warmup; i++) {
+      await sock.send(buf);
+      await sock.receive();
+    }
+    status.phase = "measuring";
+    const lat = new Float64Array(args.count);
+    const tStart = performance.now();
+    const deadline = tStart + args.maxMs;
+    let n = 0;
+    let badSize = 0;
+    while (n < args.count) {
+      const a = process.hrtime.bigint();
+      await sock.send(buf);
+      const [reply] = await sock.receive();
+      lat[n++] = Number(process.hrtime.bigint() - a) / 1000; // µs
+      if (reply.length !== args.size) badSize++;
+      status.sent = status.received = n;
+      if ((n & 63) === 0 && performance.now() > deadline) break;
+    }
+    const totalMs = performance.now() - tStart;
+    // median of each tenth of the run, in order: shows drift over the run
+    const p50ByTenth = [];
+    for (let k = 0; k < 10; k++) {
+      const part = lat.slice(Math.floor((k * n) / 10), Math.floor(((k + 1) * n) / 10)).sort();
+      if (part.length) p50ByTenth.push(part[Math.floor(part.length / 2)]);
+    }
+    const sorted = lat.subarray(0, n).sort();
+    const q = (p) => sorted[Math.min(n - 1, Math.floor(p * n))];
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += sorted[i];
+    report({
+      type: "result",
+      roundTrips: n,
+      requested: args.count,
+      capped: n < args.count,
+      totalMs,
+      badSize,
+      latencyUs: { min: sorted[0], p50: q(0.5), p90: q(0.9), p99: q(0.99), p999: q(0.999), max: sorted[n - 1], mean: sum / n, p50ByTenth },
+    });
+    status.phase = "done";
+  },
+
+  // PUB: probes until every subscriber has seen one ("go"), then `count` data
+  // messages as fast as send() allows (PUB drops at the HWM, it never waits),
+  // then end markers every 5 ms until told to stop.
+  async pub() {
+    const sock = track(new lib.Publisher({ linger: 0 }));
+    await sock.bind(args.endpoint);
+    report({ type: "ready", endpoint: sock.lastEndpoint });
+    const probe = dataBuf(args.size, 0x50); // 'P'
+    const end = dataBuf(args.size, 0x45); // 'E'
+    let go = false;
+    waitCmd("go").then(() => (go = true));
+    status.phase = "probing";
+    while (!go) {
+      await sock.send(probe);
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    const rssStart = process.memoryUsage.rss();
+    const r = await sendLoop(sock, dataBuf(args.size), args.count, args.maxMs);
+    const rssEnd = process.memoryUsage.rss();
+    report({ type: "result", ...r, rssStart, rssEnd });
+    let stop = false;
+    waitCmd("stop").then(() => (stop = true));
+    status.phase = "sending end markers";
+    const until = performance.now() + (args.endMs ?? 10_000);
+    while (!stop && performance.now() < until) {
+      await sock.send(end);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    status.phase = "done";
+  },
+
+  // SUB: subscribes to everything; says when the first probe arrives; counts
+  // data messages until the first end marker.
+  async sub() {
+    const sock = track(new lib.Subscriber({ linger: 0 }));
+    sock.connect(args.endpoint);
+    sock.subscribe();
+    const stopRss = startRssSampler();
+    status.phase = "waiting for probe";
+    let count = 0;
+    let t0 = 0;
+    let t1 = 0;
+    let badSize = 0;
+    let probed = false;
+    for await (const [msg] of sock) {
+      const tag = msg[0];
+      if (tag === 0x44) {
+        if (count === 0) t0 = now();
+        count++;
+        status.received = count;
+        if (msg.length !== args.size) badSize++;
+        t1 = now();
+      } else if (tag === 0x50) {
+        if (!probed) {
+          probed = true;
+          status.phase = "receiving";
+          report({ type: "ready" });
+        }
+      } else if (tag === 0x45) break;
+      else badSize++;
+    }
+    report({ type: "result", received: count, t0, t1, elapsedMs: t1 - t0, badSize, ...stopRss() });
+    status.phase = "done";
+  },
+};
+
+const run = roles[role];
+if (run === undefined) fail(`unknown role ${role}`);
+else
+  run().catch((e) => {
+    status.phase = "failed";
+    fail(e?.stack ?? String(e));
+  });
