@@ -80,6 +80,10 @@ export class PipeEnd {
   readonly id = nextPipeId++;
   /** Set by whoever created the pipe; called once when this end is closed. */
   onClose: (() => void) | undefined;
+  /** Set by the socket that owns this end: closing it ourselves (disconnect,
+   * a pattern refusing it) also reports `terminated` to the sink, since the
+   * pattern must forget the pipe either way (libzmq xpipe_terminated). */
+  reportOwnClose = false;
   private closedSelf = false;
   other!: PipeEnd;
 
@@ -238,10 +242,12 @@ export class PipeEnd {
         if (!o.closedSelf) o.sink?.readActivated(o);
       });
     }
+    const sink = this.sink;
     this.sink = undefined;
     const cb = this.onClose;
     this.onClose = undefined;
     cb?.();
+    if (this.reportOwnClose) sink?.terminated(this);
   }
 
   /** True once the peer closed (its remaining messages may still be readable). */
@@ -256,6 +262,7 @@ export class PipeEnd {
     queueMicrotask(() => {
       if (!this.closedSelf) {
         const s = this.sink;
+        this.reportOwnClose = false;
         this.close();
         s?.terminated(this);
       }

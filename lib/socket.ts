@@ -241,6 +241,7 @@ export abstract class Socket {
     // forget closed pipes lazily: no per-pipe close hook needed
     if (this.pipes.size > 64) for (const p of this.pipes) if (p.closed) this.pipes.delete(p);
     this.pipes.add(end);
+    end.reportOwnClose = true;
     this._pattern.attach(end);
   }
 
@@ -258,23 +259,26 @@ export abstract class Socket {
     this.assertOpen();
     if (!this._info.canSend) return Promise.reject(zmqError("ENOTSUP"));
     const msg = toFrames(message);
-    if (this.sendWaiters.length === 0) {
-      try {
-        this._pattern.checkSend?.();
-        if (this._pattern.send(msg) !== "blocked") return RESOLVED;
-      } catch (e) {
-        return Promise.reject(e);
-      }
-      if (this._opts.sendTimeout === 0) return Promise.reject(zmqError("EAGAIN"));
+    const queued = this.sendWaiters.length;
+    try {
+      // checked even behind waiting sends: misuse (EFSM) rejects at once
+      this._pattern.checkSend?.(queued);
+      if (queued === 0 && this._pattern.send(msg) !== "blocked") return RESOLVED;
+    } catch (e) {
+      return Promise.reject(e);
     }
+    if (this._opts.sendTimeout === 0) return Promise.reject(zmqError("EAGAIN"));
     return new Promise<void>((resolve, reject) => {
       const w: SendWaiter = { msg, resolve, reject, timer: undefined };
       const t = this._opts.sendTimeout;
       if (t > 0) {
         w.timer = setTimeout(() => {
+          const head = this.sendWaiters.peek() === w;
           if (this.sendWaiters.removeWhere((x) => x === w) > 0) {
             w.timer = undefined;
             this.settle(w, zmqError("EAGAIN"));
+            // the next send may go elsewhere (ROUTER): give it its turn
+            if (head) this.flushSends();
           }
         }, t);
       }
@@ -287,16 +291,17 @@ export abstract class Socket {
   _receive(): Promise<Msg> {
     this.assertOpen();
     if (!this._info.canReceive) return Promise.reject(zmqError("ENOTSUP"));
-    if (this.recvWaiters.length === 0) {
-      try {
-        this._pattern.checkReceive?.();
+    const queued = this.recvWaiters.length;
+    try {
+      this._pattern.checkReceive?.(this.sendWaiters.length);
+      if (queued === 0) {
         const m = this._pattern.receive();
         if (m !== undefined) return Promise.resolve(m);
-      } catch (e) {
-        return Promise.reject(e);
       }
-      if (this._opts.receiveTimeout === 0) return Promise.reject(zmqError("EAGAIN"));
+    } catch (e) {
+      return Promise.reject(e);
     }
+    if (this._opts.receiveTimeout === 0) return Promise.reject(zmqError("EAGAIN"));
     return new Promise<Msg>((resolve, reject) => {
       const w: RecvWaiter = { resolve, reject, timer: undefined };
       const t = this._opts.receiveTimeout;

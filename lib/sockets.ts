@@ -222,13 +222,16 @@ export class XPublisher extends Socket {
   constructor(options?: Ctor<SocketOptions & WritableOptions & ReadableOptions & XPublisherOptions>) {
     super("xpub", options);
   }
-  /** With `manual`: subscribe the peer whose subscription was received last. */
+  /** With `manual`: subscribe the peer whose subscription was received last
+   * (EINVAL without `manual`, as libzmq). */
   subscribe(...prefixes: Array<string | Buffer>): void {
+    if (this.closed) throw zmqError("EBADF");
     const p = this._pattern as unknown as XPubPattern;
     for (const t of prefixes.length === 0 ? [""] : prefixes) p.manualSubscribe(true, toFrame(t));
   }
   /** With `manual`: unsubscribe the peer whose subscription was received last. */
   unsubscribe(...prefixes: Array<string | Buffer>): void {
+    if (this.closed) throw zmqError("EBADF");
     const p = this._pattern as unknown as XPubPattern;
     for (const t of prefixes.length === 0 ? [""] : prefixes) p.manualSubscribe(false, toFrame(t));
   }

@@ -42,8 +42,9 @@ export interface Pattern {
   hasIn(): boolean;
   /** Would send() queue a message now (ZMQ_POLLOUT)? */
   hasOut(): boolean;
-  /** Throws EFSM (or ENOTSUP) when receive() cannot be called in this state. */
-  checkReceive?(): void;
+  /** Throws EFSM (or ENOTSUP) when receive() cannot be called in this state.
+   * `queuedSends`: send() calls accepted by the socket but still waiting. */
+  checkReceive?(queuedSends: number): void;
   /** Throws EFSM (or ENOTSUP) when send() cannot be called in this state. */
-  checkSend?(): void;
+  checkSend?(queuedSends: number): void;
 }

@@ -45,12 +45,13 @@ export class RepPattern extends RouterPattern {
     return this.envelope !== undefined;
   }
 
-  /** Next request with a delimiter; malformed ones are dropped. */
+  /** Next request with a delimiter and a body after it (libzmq rolls back
+   * anything else); m[0] is the routing id. */
   private nextRequest(): Msg | undefined {
     for (;;) {
       const m = super.receive();
       if (m === undefined) return undefined;
-      for (let k = 1; k < m.length; k++) if (m[k]!.length === 0) return m;
+      for (let k = 1; k < m.length - 1; k++) if (m[k]!.length === 0) return m;
     }
   }
 }

@@ -31,19 +31,24 @@ export class ReqPattern extends DealerPattern {
     this.replyPipe = pipe;
     this.receivingReply = true;
     this.stash = undefined;
+    // libzmq eats what is already queued, so a late reply to an old request
+    // is never taken for the answer to this one
+    while (this.fq.receive() !== undefined);
     return "sent";
   }
 
-  checkSend(): void {
-    if (this.receivingReply && !this.host.options.relaxed) efsm();
+  /** A request waiting in the socket's queue counts as sent. */
+  checkSend(queuedSends: number): void {
+    if (!this.host.options.relaxed && (this.receivingReply || queuedSends > 0)) efsm();
   }
 
-  checkReceive(): void {
-    if (!this.receivingReply) efsm();
+  checkReceive(queuedSends: number): void {
+    if (!this.receivingReply && queuedSends === 0) efsm();
   }
 
   override receive(): Msg | undefined {
-    if (!this.receivingReply) efsm();
+    // a receive() behind a request still queued in the socket waits for it
+    if (!this.receivingReply) return undefined;
     const reply = this.stash ?? this.nextReply();
     this.stash = undefined;
     if (reply !== undefined) {
@@ -69,20 +74,22 @@ export class ReqPattern extends DealerPattern {
     if (this.replyPipe === p) this.replyPipe = undefined;
   }
 
-  /** Next well-formed reply from the reply pipe; anything else is dropped. */
+  /** Next well-formed reply from the reply pipe (any pipe once that one is
+   * gone, as libzmq); anything else is dropped. A reply is [id,] "", body... */
   private nextReply(): Msg | undefined {
     const correlate = this.host.options.correlate;
     for (;;) {
       const m = this.fq.receive();
       if (m === undefined) return undefined;
-      if (this.fq.last !== this.replyPipe) continue;
+      if (this.replyPipe !== undefined && this.fq.last !== this.replyPipe) continue;
+      let i = 0;
       if (correlate) {
         const f = m[0]!;
-        if (m.length < 2 || f.length !== 4 || f.readUInt32BE(0) !== this.requestId || m[1]!.length !== 0) continue;
-        return m.slice(2);
+        if (f.length !== 4 || f.readUInt32BE(0) !== this.requestId) continue;
+        i = 1;
       }
-      if (m.length < 1 || m[0]!.length !== 0) continue;
-      return m.slice(1);
+      if (m.length < i + 2 || m[i]!.length !== 0) continue;
+      return m.slice(i + 1);
     }
   }
 }

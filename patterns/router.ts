@@ -31,18 +31,18 @@ export class RouterPattern implements Pattern, PipeSink {
     else id = this.table.generate();
 
     const existing = this.table.get(id);
-    if (existing !== undefined && existing !== p) {
-      if (!this.host.options.handover) {
-        // libzmq ignores a newcomer with a duplicate id: nothing flows from it
-        this.anonymous.add(p);
-        return;
-      }
-      this.table.delete(existing);
-      this.fq.detach(existing);
-      existing.close();
+    if (existing !== undefined && existing !== p && !this.host.options.handover) {
+      // libzmq ignores a newcomer with a duplicate id: nothing flows from it
+      this.anonymous.add(p);
+      return;
     }
     this.anonymous.delete(p);
     this.table.set(id, p);
+    if (existing !== undefined && existing !== p) {
+      // handover: the newcomer owns the id before the old pipe's close is reported
+      this.fq.detach(existing);
+      existing.close();
+    }
     if (this.host.options.probeRouter) p.write([EMPTY_FRAME]);
     this.fq.attach(p);
     this.host.writable();
@@ -79,18 +79,22 @@ export class RouterPattern implements Pattern, PipeSink {
     this.anonymous.delete(p);
     this.fq.detach(p);
     this.table.delete(p);
+    // a mandatory send waiting for this peer now fails or waits afresh
+    this.host.writable();
   }
 
   send(msg: Msg): SendResult {
+    // a lone id frame is malformed: libzmq drops it, even with mandatory
+    if (msg.length < 2) return "dropped";
     const mandatory = this.host.options.mandatory;
     const pipe = this.table.get(msg[0]!);
     if (pipe === undefined) {
       if (!mandatory) return "dropped";
-      // with no peer at all a mandatory ROUTER waits, as libzmq
+      // with no peer at all a mandatory ROUTER waits (zeromq.js waits for
+      // POLLOUT, which libzmq's router reports only with a writable peer)
       if (this.table.size === 0) return "blocked";
       throw zmqError("EHOSTUNREACH");
     }
-    if (msg.length < 2) return "dropped";
     if (pipe.write(msg.slice(1))) return "sent";
     return mandatory ? "blocked" : "dropped";
   }

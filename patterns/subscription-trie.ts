@@ -139,9 +139,9 @@ export class MultiTrie extends ByteTrie<Set<PipeEnd>> {
     return "lastRemoved";
   }
 
-  /** Remove every subscription of pipe; onLast(topic) for each topic no pipe
-   * wants any more. */
-  rmPipe(pipe: PipeEnd, onLast?: (topic: Buffer) => void): void {
+  /** Remove every subscription of pipe; onRemoved(topic) for each topic no
+   * pipe wants any more, or with `every` for each topic the pipe had. */
+  rmPipe(pipe: PipeEnd, onRemoved?: (topic: Buffer) => void, every = false): void {
     const m = this.byPipe.get(pipe);
     if (m === undefined) return;
     this.byPipe.delete(pipe);
@@ -149,11 +149,12 @@ export class MultiTrie extends ByteTrie<Set<PipeEnd>> {
       const n = this.find(topic, false);
       if (n === undefined || n.value === undefined) continue;
       n.value.delete(pipe);
-      if (n.value.size === 0) {
+      const last = n.value.size === 0;
+      if (last) {
         n.value = undefined;
         this.prune(topic);
-        onLast?.(topic);
       }
+      if (last || every) onRemoved?.(topic);
     }
   }
 

@@ -10,11 +10,20 @@ import { MultiTrie } from "./subscription-trie.js";
 
 let epochs = 0;
 
+/** A message for the application; `pipe` is the peer a subscription came from. */
+interface Pending {
+  msg: Msg;
+  pipe: PipeEnd | undefined;
+}
+
 export class XPubPattern implements Pattern, PipeSink {
   private pipes: PipeEnd[] = [];
   private subs = new MultiTrie();
-  private pending = new RingQueue<Msg>();
-  /** The pipe the last subscription came from (for manual mode). */
+  /** manual: the topics each peer asked for, reported back when it leaves. */
+  private requested = new MultiTrie();
+  private pending = new RingQueue<Pending>();
+  /** manual: the peer of the subscription the application received last
+   * (libzmq sets it in xrecv, not on arrival). */
   private lastPipe: PipeEnd | undefined;
   private matched: PipeEnd[] = [];
 
@@ -28,7 +37,7 @@ export class XPubPattern implements Pattern, PipeSink {
     p.sink = this;
     this.pipes.push(p);
     const welcome = this.host.options.welcomeMessage;
-    if (welcome !== undefined && !this.isPub) p.write([welcome]);
+    if (welcome !== undefined && welcome.length > 0 && !this.isPub) p.write([welcome]);
     this.readActivated(p);
     this.host.writable();
   }
@@ -42,7 +51,7 @@ export class XPubPattern implements Pattern, PipeSink {
         if (this.subscription(f[0] === 1, f.subarray(1), p, msg)) notify = true;
       } else if (!this.isPub) {
         // libzmq 4.2+: other messages from XSUB peers reach the application
-        this.pending.push(msg);
+        this.pending.push({ msg, pipe: undefined });
         notify = true;
       }
     }
@@ -54,26 +63,27 @@ export class XPubPattern implements Pattern, PipeSink {
     const o = this.host.options;
     let deliver: boolean;
     if (o.manual && !this.isPub) {
-      this.lastPipe = p;
+      if (subscribe) this.requested.add(topic, p);
+      else this.requested.rm(topic, p);
       deliver = true;
     } else if (subscribe) {
-      const first = this.subs.add(topic, p);
-      deliver = first || o.verbosity !== null;
+      deliver = this.subs.add(topic, p) || o.verbosity !== null;
     } else {
-      const r = this.subs.rm(topic, p);
-      deliver = r === "lastRemoved" || (o.verbosity === "allSubsUnsubs" && r !== "notFound");
+      // libzmq notifies unless other peers still hold the topic
+      deliver = this.subs.rm(topic, p) !== "valuesRemain" || o.verbosity === "allSubsUnsubs";
     }
     if (deliver && !this.isPub) {
-      this.pending.push(msg);
+      this.pending.push({ msg, pipe: p });
       return true;
     }
     return false;
   }
 
-  /** XPUB_MANUAL: (un)subscribe the pipe the last subscription came from. */
+  /** XPUB_MANUAL: (un)subscribe the peer of the subscription received last. */
   manualSubscribe(subscribe: boolean, topic: Buffer): void {
+    if (!this.host.options.manual) throw zmqError("EINVAL", "subscribe()/unsubscribe() on XPUB need the manual option");
     const p = this.lastPipe;
-    if (p === undefined || p.closed) return;
+    if (p === undefined) return;
     if (subscribe) this.subs.add(topic, p);
     else this.subs.rm(topic, p);
   }
@@ -84,18 +94,31 @@ export class XPubPattern implements Pattern, PipeSink {
 
   terminated(p: PipeEnd): void {
     const i = this.pipes.indexOf(p);
-    if (i >= 0) this.pipes.splice(i, 1);
+    if (i < 0) return;
+    this.pipes.splice(i, 1);
     if (this.lastPipe === p) this.lastPipe = undefined;
     let notify = false;
-    this.subs.rmPipe(p, (topic) => {
+    const report = (topic: Buffer) => {
       if (this.isPub) return;
       const m = Buffer.allocUnsafe(topic.length + 1);
       m[0] = 0;
       topic.copy(m, 1);
-      this.pending.push([m]);
+      this.pending.push({ msg: [m], pipe: undefined });
       notify = true;
-    });
+    };
+    const o = this.host.options;
+    // as libzmq: manual mode reports what the peer asked for; verbose
+    // unsubscriptions report every topic of the peer, otherwise only the
+    // topics no other peer holds
+    if (o.manual) {
+      this.requested.rmPipe(p, report, true);
+      this.subs.rmPipe(p);
+    } else {
+      this.subs.rmPipe(p, report, o.verbosity === "allSubsUnsubs");
+    }
     if (notify) this.host.readable();
+    // a send waiting (noDrop) for this peer may go now
+    this.host.writable();
   }
 
   /** The pipes a message goes to (reused array). */
@@ -124,7 +147,12 @@ export class XPubPattern implements Pattern, PipeSink {
 
   receive(): Msg | undefined {
     if (this.isPub) throw zmqError("ENOTSUP");
-    return this.pending.shift();
+    const e = this.pending.shift();
+    if (e === undefined) return undefined;
+    if (e.pipe !== undefined && this.host.options.manual) {
+      this.lastPipe = this.pipes.includes(e.pipe) ? e.pipe : undefined;
+    }
+    return e.msg;
   }
   checkReceive(): void {
     if (this.isPub) throw zmqError("ENOTSUP");
