@@ -141,9 +141,11 @@ export class Session implements PipeSink, EngineOwner {
         this.finish();
       }, linger);
     }
-    // the socket closes its pipe end next; terminated() then ends the engine
-    // once everything queued has been read into it
+    // Detach the pattern from the pipe (on disconnect()/unbind() the socket
+    // itself stays open); what it already queued stays readable, and
+    // terminated() ends the engine once all of it has been read into it.
     if (this.socketEnd === undefined || this.socketEnd.closed) this.terminated();
+    else this.socketEnd.close();
   }
 
   private finishWhenEngineGone(): void {
