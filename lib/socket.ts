@@ -22,6 +22,9 @@ import {
 } from "../transports/transport.js";
 
 const RESOLVED: Promise<void> = Promise.resolve();
+/** Sends resolved without a turn of the event loop before one yields. */
+const YIELD_EVERY = 256;
+const DONE: IteratorResult<Msg> = Object.freeze({ value: undefined, done: true }) as IteratorResult<Msg>;
 
 interface SendWaiter {
   msg: Msg;
@@ -55,6 +58,7 @@ export abstract class Socket {
   private flushingRecvs = false;
   private flushRecvsAgain = false;
   private isClosed = false;
+  private sendsSinceYield = 0;
   private lastEndpointValue: string | null = null;
   /** @internal what transports see */
   readonly _host: TransportHost;
@@ -263,7 +267,15 @@ export abstract class Socket {
     try {
       // checked even behind waiting sends: misuse (EFSM) rejects at once
       this._pattern.checkSend?.(queued);
-      if (queued === 0 && this._pattern.send(msg) !== "blocked") return RESOLVED;
+      if (queued === 0 && this._pattern.send(msg) !== "blocked") {
+        // Let the event loop turn now and then: a tight `await send()` loop
+        // otherwise runs entirely in microtasks, engines never get to write
+        // (their flush waits for nextTick) and a PUB drops at its HWM even
+        // though the network could keep up (libzmq has an I/O thread for this).
+        if (++this.sendsSinceYield < YIELD_EVERY) return RESOLVED;
+        this.sendsSinceYield = 0;
+        return new Promise<void>((r) => setImmediate(r));
+      }
     } catch (e) {
       return Promise.reject(e);
     }
@@ -287,17 +299,20 @@ export abstract class Socket {
     });
   }
 
+  /** @internal A message available now (when nobody is waiting ahead), or
+   * undefined; throws for misuse (EFSM). */
+  _tryReceive(): Msg | undefined {
+    this._pattern.checkReceive?.(this.sendWaiters.length);
+    return this.recvWaiters.length === 0 ? this._pattern.receive() : undefined;
+  }
+
   /** @internal */
   _receive(): Promise<Msg> {
     this.assertOpen();
     if (!this._info.canReceive) return Promise.reject(zmqError("ENOTSUP"));
-    const queued = this.recvWaiters.length;
     try {
-      this._pattern.checkReceive?.(this.sendWaiters.length);
-      if (queued === 0) {
-        const m = this._pattern.receive();
-        if (m !== undefined) return Promise.resolve(m);
-      }
+      const m = this._tryReceive();
+      if (m !== undefined) return Promise.resolve(m);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -437,14 +452,24 @@ Object.defineProperties(Socket.prototype, {
   [Symbol.asyncIterator]: {
     value(this: Socket): AsyncIterator<Msg> {
       return {
-        next: async (): Promise<IteratorResult<Msg>> => {
-          if (this.closed) return { value: undefined, done: true };
-          try {
-            return { value: await this._receive(), done: false };
-          } catch (e) {
-            if ((e as ZmqError).code === "EAGAIN" && this.closed) return { value: undefined, done: true };
-            throw e;
+        next: (): Promise<IteratorResult<Msg>> => {
+          if (this.closed) return Promise.resolve(DONE);
+          // fast path: one promise per message when one is already waiting
+          if (this._info.canReceive) {
+            try {
+              const m = this._tryReceive();
+              if (m !== undefined) return Promise.resolve({ value: m, done: false });
+            } catch (e) {
+              return Promise.reject(e);
+            }
           }
+          return this._receive().then(
+            (value) => ({ value, done: false }),
+            (e: ZmqError) => {
+              if (e.code === "EAGAIN" && this.closed) return DONE;
+              throw e;
+            },
+          );
         },
         return: async (): Promise<IteratorResult<Msg>> => ({ value: undefined, done: true }),
       };
