@@ -10,6 +10,7 @@
 // itself pushes back and memory stays bounded by the HWMs.
 import type { Socket as NetSocket } from "node:net";
 import { ZmqError } from "./errors.js";
+import { ioTurn } from "./io-turn.js";
 import type { Mechanism, MechanismPeer } from "./mechanism.js";
 import type { Msg } from "./message.js";
 import type { PipeEnd } from "./pipe.js";
@@ -57,6 +58,9 @@ export interface EngineOwner {
   engineClosed(engine: ZmtpEngine, end: EngineEnd): void;
 }
 
+/** Makes each sync() PING context unique. */
+let syncCounter = 0;
+
 const SUBSCRIBERS = new Set(["SUB", "XSUB"]);
 const PUBLISHERS = new Set(["PUB", "XPUB"]);
 
@@ -83,6 +87,10 @@ export class ZmtpEngine {
   private received = 0;
   private readonly sendsSubscriptions: boolean;
   private readonly takesSubscriptions: boolean;
+  /** sync() callers whose PING goes out once the pipe has been drained. */
+  private syncQueued: Array<(ok: boolean) => void> = [];
+  /** sync() PINGs on the wire, by context (hex), waiting for their PONG. */
+  private syncSent = new Map<string, (ok: boolean) => void>();
 
   constructor(
     private readonly stream: NetSocket,
@@ -126,10 +134,26 @@ export class ZmtpEngine {
   scheduleFlush(): void {
     if (this.flushScheduled || this.closed) return;
     this.flushScheduled = true;
+    ioTurn.pending++;
     process.nextTick(() => {
+      ioTurn.pending--;
       this.flushScheduled = false;
       this.flush();
     });
+  }
+
+  /** Calls done(true) once the peer has processed everything read from the
+   * pipe so far: a PING (with a context of its own) goes out behind those
+   * messages and the peer's PONG echoes it, since ZMTP peers handle a
+   * connection's commands and messages in order. done(false) if the
+   * connection ends first. Needs a ready engine with its pipe attached. */
+  sync(done: (ok: boolean) => void): void {
+    if (this.closed || !this.ready || this.pipe === undefined) {
+      done(false);
+      return;
+    }
+    this.syncQueued.push(done);
+    this.scheduleFlush();
   }
 
   /** The pipe has room again: deliver what was held and read the stream again. */
@@ -243,8 +267,15 @@ export class ZmtpEngine {
         if (ttl > 0) this.armTtl(ttl * 100);
         return;
       }
-      case CMD_PONG:
+      case CMD_PONG: {
+        const key = data.toString("hex");
+        const done = this.syncSent.get(key);
+        if (done !== undefined) {
+          this.syncSent.delete(key);
+          done(true);
+        }
         return;
+      }
       case CMD_SUBSCRIBE:
       case CMD_CANCEL:
         // 3.1 subscriptions become the pipe's \x01/\x00 messages (patterns never see the wire)
@@ -301,6 +332,16 @@ export class ZmtpEngine {
       if (enc.length >= BATCH_BYTES) {
         more = true;
         break;
+      }
+    }
+    // the pipe is empty: sync PINGs go behind everything read from it
+    if (!more && this.syncQueued.length > 0) {
+      for (const done of this.syncQueued.splice(0)) {
+        const ctx = Buffer.allocUnsafe(8);
+        ctx.writeDoubleBE(++syncCounter);
+        this.syncSent.set(ctx.toString("hex"), done);
+        const ping = pingCommand(0, ctx);
+        enc.writeCommand(ping.name, ping.data);
       }
     }
     this.writeBatch();
@@ -366,6 +407,11 @@ export class ZmtpEngine {
       kind: this.ready || quiet ? undefined : (kind ?? "other"),
       error,
     });
+    // after engineClosed, so the owner sees its new state when it retries
+    const syncs = [...this.syncQueued, ...this.syncSent.values()];
+    this.syncQueued = [];
+    this.syncSent.clear();
+    for (const done of syncs) done(false);
   }
 }
 

@@ -4,6 +4,7 @@
 import { type Context, context as defaultContext } from "./context.js";
 import { parseEndpoint } from "./endpoint.js";
 import { ZmqError, fromSystemError, zmqError } from "./errors.js";
+import { ioTurn } from "./io-turn.js";
 import { holdAlive, releaseAlive } from "./keepalive.js";
 import { type MessageLike, type Msg, toFrames } from "./message.js";
 import { type Event, Observer } from "./observer.js";
@@ -268,11 +269,11 @@ export abstract class Socket {
       // checked even behind waiting sends: misuse (EFSM) rejects at once
       this._pattern.checkSend?.(queued);
       if (queued === 0 && this._pattern.send(msg) !== "blocked") {
-        // Let the event loop turn now and then: a tight `await send()` loop
-        // otherwise runs entirely in microtasks, engines never get to write
-        // (their flush waits for nextTick) and a PUB drops at its HWM even
+        // Let the event loop turn now and then while engines wait to write: a
+        // tight `await send()` loop otherwise runs entirely in microtasks, the
+        // engines' nextTick flushes never run, and a PUB drops at its HWM
         // though the network could keep up (libzmq has an I/O thread for this).
-        if (++this.sendsSinceYield < YIELD_EVERY) return RESOLVED;
+        if (++this.sendsSinceYield < YIELD_EVERY || ioTurn.pending === 0) return RESOLVED;
         this.sendsSinceYield = 0;
         return new Promise<void>((r) => setImmediate(r));
       }
