@@ -4,69 +4,131 @@
 // side, each topic holds the set of pipes subscribed to it.
 import type { PipeEnd } from "../lib/pipe.js";
 
+// A radix tree: each node's edge carries a run of bytes, so memory grows with
+// the bytes subscribed, not with a node (and a Map) per byte.
 interface Node<V> {
+  /** The bytes on the edge from the parent (empty for the root). Owned copy. */
+  label: Buffer;
+  /** Children by the first byte of their label. */
   children: Map<number, Node<V>> | undefined;
   value: V | undefined;
 }
 
-function newNode<V>(): Node<V> {
-  return { children: undefined, value: undefined };
+const EMPTY = Buffer.alloc(0);
+
+function newNode<V>(label: Buffer): Node<V> {
+  return { label, children: undefined, value: undefined };
+}
+
+/** Length of the common prefix of label and data[from..]. */
+function common(label: Buffer, data: Buffer, from: number): number {
+  const n = Math.min(label.length, data.length - from);
+  let k = 0;
+  while (k < n && label[k] === data[from + k]) k++;
+  return k;
 }
 
 abstract class ByteTrie<V> {
-  protected root: Node<V> = newNode<V>();
+  protected root: Node<V> = newNode<V>(EMPTY);
 
+  /** The node for exactly `topic`; with create, made (splitting an edge) if absent. */
   protected find(topic: Buffer, create: boolean): Node<V> | undefined {
     let n = this.root;
-    for (let i = 0; i < topic.length; i++) {
-      const b = topic[i]!;
-      let c = n.children?.get(b);
+    let i = 0;
+    while (i < topic.length) {
+      const c = n.children?.get(topic[i]!);
       if (c === undefined) {
         if (!create) return undefined;
-        c = newNode<V>();
-        (n.children ??= new Map()).set(b, c);
+        // copy: topics may be views of a large socket read buffer
+        const leaf = newNode<V>(Buffer.from(topic.subarray(i)));
+        (n.children ??= new Map()).set(topic[i]!, leaf);
+        return leaf;
       }
-      n = c;
+      const k = common(c.label, topic, i);
+      if (k === c.label.length) {
+        n = c;
+        i += k;
+        continue;
+      }
+      if (!create) return undefined;
+      // split the edge at k: parent -> mid -> c
+      const mid = newNode<V>(c.label.subarray(0, k));
+      c.label = c.label.subarray(k);
+      mid.children = new Map([[c.label[0]!, c]]);
+      n.children!.set(topic[i]!, mid);
+      n = mid;
+      i += k;
     }
     return n;
   }
 
-  /** Remove empty nodes along topic's path. */
+  /** After a value was removed at topic: drop empty nodes, merge single-child ones. */
   protected prune(topic: Buffer): void {
     const path: Node<V>[] = [this.root];
     let n = this.root;
-    for (let i = 0; i < topic.length; i++) {
+    let i = 0;
+    while (i < topic.length) {
       const c = n.children?.get(topic[i]!);
-      if (c === undefined) return;
+      if (c === undefined || common(c.label, topic, i) !== c.label.length) return;
       path.push(c);
+      i += c.label.length;
       n = c;
     }
-    for (let i = topic.length; i > 0; i--) {
-      const node = path[i]!;
-      if (node.value !== undefined || (node.children !== undefined && node.children.size > 0)) return;
-      const parent = path[i - 1]!;
-      parent.children!.delete(topic[i - 1]!);
+    for (let d = path.length - 1; d > 0; d--) {
+      const node = path[d]!;
+      const parent = path[d - 1]!;
+      if (node.value !== undefined) break;
+      const kids = node.children?.size ?? 0;
+      if (kids === 0) {
+        parent.children!.delete(node.label[0]!);
+        continue;
+      }
+      if (kids === 1) {
+        // merge the node with its only child
+        const child = node.children!.values().next().value as Node<V>;
+        child.label = Buffer.concat([node.label, child.label]);
+        parent.children!.set(child.label[0]!, child);
+      }
+      break;
     }
   }
 
   /** Call fn with each node's value on the path of `data` (every subscribed prefix). */
   protected walk(data: Buffer, fn: (v: V) => void): void {
-    let n: Node<V> | undefined = this.root;
+    let n = this.root;
     let i = 0;
-    while (n !== undefined) {
+    for (;;) {
       if (n.value !== undefined) fn(n.value);
       if (i >= data.length || n.children === undefined) return;
-      n = n.children.get(data[i++]!);
+      const c = n.children.get(data[i]!);
+      if (c === undefined || common(c.label, data, i) !== c.label.length) return;
+      i += c.label.length;
+      n = c;
+    }
+  }
+
+  /** Is any prefix of data stored? */
+  protected any(data: Buffer): boolean {
+    let n = this.root;
+    let i = 0;
+    for (;;) {
+      if (n.value !== undefined) return true;
+      if (i >= data.length || n.children === undefined) return false;
+      const c = n.children.get(data[i]!);
+      if (c === undefined || common(c.label, data, i) !== c.label.length) return false;
+      i += c.label.length;
+      n = c;
     }
   }
 
   /** Every stored topic with its value. */
   protected each(fn: (topic: Buffer, v: V) => void): void {
-    const stack: Array<[Node<V>, number[]]> = [[this.root, []]];
+    const stack: Array<[Node<V>, Buffer]> = [[this.root, EMPTY]];
     while (stack.length > 0) {
       const [n, path] = stack.pop()!;
-      if (n.value !== undefined) fn(Buffer.from(path), n.value);
-      if (n.children) for (const [b, c] of n.children) stack.push([c, [...path, b]]);
+      const here = path.length === 0 ? n.label : Buffer.concat([path, n.label]);
+      if (n.value !== undefined) fn(Buffer.from(here), n.value);
+      if (n.children) for (const c of n.children.values()) stack.push([c, here]);
     }
   }
 }
@@ -93,14 +155,7 @@ export class SubscriptionTrie extends ByteTrie<number> {
 
   /** Is any prefix of data subscribed? */
   match(data: Buffer): boolean {
-    let n: Node<number> | undefined = this.root;
-    let i = 0;
-    while (n !== undefined) {
-      if (n.value !== undefined) return true;
-      if (i >= data.length || n.children === undefined) return false;
-      n = n.children.get(data[i++]!);
-    }
-    return false;
+    return this.any(data);
   }
 
   /** Every subscribed topic (once each, whatever its count). */
