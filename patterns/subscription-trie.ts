@@ -171,6 +171,12 @@ export type RmResult = "notFound" | "lastRemoved" | "valuesRemain";
 export class MultiTrie extends ByteTrie<Set<PipeEnd>> {
   /** Topics per pipe (latin1 keys), so a pipe's subscriptions go with it. */
   private byPipe = new Map<PipeEnd, Map<string, Buffer>>();
+  private bytesByPipe = new Map<PipeEnd, number>();
+
+  /** How many topics, and how many topic bytes, a pipe holds. */
+  held(pipe: PipeEnd): { count: number; bytes: number } {
+    return { count: this.byPipe.get(pipe)?.size ?? 0, bytes: this.bytesByPipe.get(pipe) ?? 0 };
+  }
 
   /** Returns true when no pipe had this topic before. A pipe subscribing
    * twice to one topic counts once (libzmq mtrie). */
@@ -180,14 +186,21 @@ export class MultiTrie extends ByteTrie<Set<PipeEnd>> {
     (n.value ??= new Set()).add(pipe);
     let m = this.byPipe.get(pipe);
     if (m === undefined) this.byPipe.set(pipe, (m = new Map()));
-    m.set(topic.toString("latin1"), topic);
+    const key = topic.toString("latin1");
+    if (!m.has(key)) {
+      // a copy: topics may be views of a large socket read buffer
+      m.set(key, Buffer.from(topic));
+      this.bytesByPipe.set(pipe, (this.bytesByPipe.get(pipe) ?? 0) + topic.length);
+    }
     return first;
   }
 
   rm(topic: Buffer, pipe: PipeEnd): RmResult {
     const n = this.find(topic, false);
     if (n === undefined || n.value === undefined || !n.value.delete(pipe)) return "notFound";
-    this.byPipe.get(pipe)?.delete(topic.toString("latin1"));
+    if (this.byPipe.get(pipe)?.delete(topic.toString("latin1"))) {
+      this.bytesByPipe.set(pipe, (this.bytesByPipe.get(pipe) ?? 0) - topic.length);
+    }
     if (n.value.size > 0) return "valuesRemain";
     n.value = undefined;
     this.prune(topic);
@@ -200,6 +213,7 @@ export class MultiTrie extends ByteTrie<Set<PipeEnd>> {
     const m = this.byPipe.get(pipe);
     if (m === undefined) return;
     this.byPipe.delete(pipe);
+    this.bytesByPipe.delete(pipe);
     for (const topic of m.values()) {
       const n = this.find(topic, false);
       if (n === undefined || n.value === undefined) continue;

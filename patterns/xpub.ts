@@ -16,6 +16,13 @@ interface Pending {
   pipe: PipeEnd | undefined;
 }
 
+/** Longest topic a peer may subscribe to. */
+export const MAX_TOPIC_BYTES = 64 * 1024;
+/** Most topics one peer may hold at once. */
+export const MAX_TOPICS_PER_PEER = 100_000;
+/** Most topic bytes one peer may hold at once. */
+export const MAX_TOPIC_BYTES_PER_PEER = 16 * 1024 * 1024;
+
 export class XPubPattern implements Pattern, PipeSink {
   private pipes: PipeEnd[] = [];
   private subs = new MultiTrie();
@@ -61,6 +68,11 @@ export class XPubPattern implements Pattern, PipeSink {
   /** Apply one subscription; true if it was queued for the application. */
   private subscription(subscribe: boolean, topic: Buffer, p: PipeEnd, msg: Msg): boolean {
     const o = this.host.options;
+    if (subscribe && !this.withinLimits(o.manual && !this.isPub ? this.requested : this.subs, topic, p)) {
+      // a peer flooding subscriptions cannot grow our memory: drop it
+      p.close();
+      return false;
+    }
     let deliver: boolean;
     if (o.manual && !this.isPub) {
       if (subscribe) this.requested.add(topic, p);
@@ -77,6 +89,13 @@ export class XPubPattern implements Pattern, PipeSink {
       return true;
     }
     return false;
+  }
+
+  /** Per-peer bounds on subscriptions (libzmq has none; see README). */
+  private withinLimits(trie: MultiTrie, topic: Buffer, p: PipeEnd): boolean {
+    if (topic.length > MAX_TOPIC_BYTES) return false;
+    const h = trie.held(p);
+    return h.count < MAX_TOPICS_PER_PEER && h.bytes + topic.length <= MAX_TOPIC_BYTES_PER_PEER;
   }
 
   /** XPUB_MANUAL: (un)subscribe the peer of the subscription received last. */
