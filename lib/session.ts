@@ -25,6 +25,8 @@ export class Session implements PipeSink, EngineOwner {
   private terminating = false;
   private ended = false;
   private lingerTimer: NodeJS.Timeout | undefined;
+  /** sync() callers waiting for a ready engine. */
+  private syncWaiting: Array<() => void> = [];
 
   constructor(
     private readonly host: TransportHost,
@@ -63,6 +65,20 @@ export class Session implements PipeSink, EngineOwner {
     this.engine = engine;
   }
 
+  /** Calls done once the peer has processed everything queued to it before
+   * the call (ZmtpEngine.sync); a connecting session not yet connected waits
+   * for its handshake first, and one that reconnects meanwhile syncs again.
+   * A session that ends calls done at once: there is nothing left to wait for. */
+  sync(done: () => void): void {
+    if (this.terminating || this.ended) {
+      done();
+      return;
+    }
+    const e = this.engine;
+    if (e !== undefined && e.isReady) e.sync((ok) => (ok ? done() : this.sync(done)));
+    else this.syncWaiting.push(done);
+  }
+
   engineReady(engine: ZmtpEngine, m: MechanismPeer): void {
     if (this.terminating) {
       engine.destroy();
@@ -81,6 +97,7 @@ export class Session implements PipeSink, EngineOwner {
     this.everReady = true;
     this.emit({ type: "handshake", address: this.address });
     engine.attachPipe(this.sessionEnd!);
+    for (const done of this.syncWaiting.splice(0)) this.sync(done);
   }
 
   engineClosed(engine: ZmtpEngine, end: EngineEnd): void {
@@ -164,6 +181,7 @@ export class Session implements PipeSink, EngineOwner {
     if (this.ended) return;
     this.ended = true;
     if (this.lingerTimer !== undefined) clearTimeout(this.lingerTimer);
+    for (const done of this.syncWaiting.splice(0)) done();
     this.owner.sessionEnded(this);
   }
 }

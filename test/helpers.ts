@@ -1,10 +1,17 @@
 // Small transport-agnostic test utilities. Spec suites take their addresses
-// from a TestTransport so the same bodies can later run over tcp and ipc.
-import { afterEach } from "vitest";
-import type { Socket } from "../index.js";
+// from a TestTransport so the same bodies run over inproc, tcp and ipc.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach } from "vitest";
+import { Observer, type Event, type EventType, type Socket, capability } from "../index.js";
+import { syncStreamPeers } from "../transports/stream.js";
 
 /** Per-test timeout used by the spec suites (ms). */
 export const T = 5000;
+/** How long connected()/disconnected()/subscribed() wait before failing with
+ * a message saying what was missing (below T, so that message is what shows). */
+const BARRIER_MS = 4000;
 
 type Receiver = Socket & { receive(): Promise<Buffer[]>; receiveTimeout: number };
 
@@ -15,26 +22,101 @@ export function uniqueInproc(prefix = "t"): string {
   return `inproc://${prefix}-${process.pid}-${++counter}`;
 }
 
+// --- event recorder -------------------------------------------------------
+// Counts every socket's `handshake` and `disconnect` events from the moment
+// the socket exists, so a barrier never misses one that fired before it was
+// called. It wraps Observer.emit instead of calling events.on(): on() would
+// switch the Observer to emitter mode and take events.receive() away from the
+// test itself.
+
+interface Tally {
+  counts: Map<EventType, number>;
+  waiters: Set<() => void>;
+}
+const tallies = new WeakMap<Observer, Tally>();
+const PATCHED = Symbol.for("omq.test.recorder");
+
+function tallyOf(o: Observer): Tally {
+  let t = tallies.get(o);
+  if (t === undefined) tallies.set(o, (t = { counts: new Map(), waiters: new Set() }));
+  return t;
+}
+
+const proto = Observer.prototype as unknown as Record<symbol, boolean> & { emit(e: Event): void };
+if (!proto[PATCHED]) {
+  proto[PATCHED] = true;
+  const emit = proto.emit;
+  proto.emit = function (this: Observer, e: Event): void {
+    const t = tallyOf(this);
+    t.counts.set(e.type, (t.counts.get(e.type) ?? 0) + 1);
+    emit.call(this, e);
+    for (const w of [...t.waiters]) w();
+  };
+}
+
+/** Resolves once the socket has emitted `n` events of the given type(s)
+ * since its creation; rejects after BARRIER_MS naming what was missing. */
+export function eventsSeen(sock: Socket, type: EventType | readonly EventType[], n: number): Promise<void> {
+  const t = tallyOf(sock.events);
+  const types: readonly EventType[] = typeof type === "string" ? [type] : type;
+  const have = () => types.reduce((sum, k) => sum + (t.counts.get(k) ?? 0), 0);
+  if (have() >= n) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (have() < n) return;
+      t.waiters.delete(check);
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      t.waiters.delete(check);
+      reject(new Error(`expected ${n} "${types.join('" or "')}" events, saw ${have()} within ${BARRIER_MS} ms`));
+    }, BARRIER_MS);
+    t.waiters.add(check);
+  });
+}
+
+/** Rejects with `what` if p does not settle within ms. */
+export function within<V>(p: Promise<V>, ms: number, what: string): Promise<V> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not done within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+// --- transports -----------------------------------------------------------
+
 export interface TestTransport {
   readonly name: string;
-  /** A fresh address to bind (inproc: a unique name; tcp would give port 0). */
+  /** A fresh address to bind (inproc: a unique name; tcp: port `*`; ipc: a
+   * path in a fresh temp dir). */
   address(): string;
   /** Bind `sock` to a fresh address and return the address peers connect to. */
   bind(sock: Socket): Promise<string>;
-  /** Resolve once `sock` has `n` live peers. inproc's connect() attaches at
-   * once, so it resolves at once; stream transports would count `handshake`
-   * events (the Observer queues them until read). */
+  /** Resolve once `sock` has completed `n` handshakes since it was created
+   * (inproc's connect() attaches at once, so it resolves at once; stream
+   * transports count `handshake` events). */
   connected(sock: Socket, n: number): Promise<void>;
-  /** Resolve once `sock` has noticed that `n` peers went away (inproc
-   * reports a peer's close through microtasks; stream transports would count
-   * `disconnect` events). */
+  /** Resolve once `sock` has noticed that `n` peers went away since it was
+   * created (inproc reports a peer's close through microtasks; stream
+   * transports count `disconnect` events). */
   disconnected(sock: Socket, n: number): Promise<void>;
-  /** Resolve once every subscription made so far has reached the publishers
-   * (inproc applies them synchronously; stream transports need a barrier,
-   * e.g. a probe topic or the XPUB seeing the subscription). */
+  /** Resolve once every subscription made so far by these SUB/XSUB sockets
+   * has been applied by their publishers (inproc applies them synchronously;
+   * stream transports do a ZMTP PING/PONG round trip behind them on every
+   * connection, after its handshake). */
   subscribed(...subs: Socket[]): Promise<void>;
-  /** How long a test waits to conclude that nothing arrives (ms). inproc
-   * delivers synchronously, so 0 is exact there. */
+  /** Resolve once `sock` has refused `n` connection attempts since it was
+   * created, e.g. of an incompatible socket type (inproc refuses inside
+   * connect(), so it resolves at once; stream transports count
+   * `handshake:error:*` events: whichever side rejects first, the other sees
+   * the connection end before its handshake completed). */
+  refused(sock: Socket, n: number): Promise<void>;
+  /** How long a test waits to conclude that nothing (more) arrives (ms).
+   * inproc delivers synchronously, so 0 is exact there; over a network it is
+   * a heuristic, so tests first collect what must arrive, then use it only to
+   * check that nothing else does. */
   readonly quietMs: number;
 }
 
@@ -48,11 +130,55 @@ export const inprocTransport: TestTransport = {
   connected: async () => {},
   disconnected: () => settled(),
   subscribed: async () => {},
+  refused: async () => {},
   quietMs: 0,
 };
 
+const HANDSHAKE_ERRORS = ["handshake:error:protocol", "handshake:error:auth", "handshake:error:other"] as const;
+
+function hostOf(sock: Socket): object {
+  return (sock as unknown as { _host: object })._host;
+}
+
+function streamTransport(name: string, address: () => string): TestTransport {
+  return {
+    name,
+    address,
+    async bind(sock) {
+      await sock.bind(address());
+      return sock.lastEndpoint!;
+    },
+    connected: (sock, n) => eventsSeen(sock, "handshake", n),
+    disconnected: (sock, n) => eventsSeen(sock, "disconnect", n),
+    async subscribed(...subs) {
+      await within(Promise.all(subs.map((s) => syncStreamPeers(hostOf(s)))), BARRIER_MS, "subscribed");
+    },
+    refused: (sock, n) => eventsSeen(sock, HANDSHAKE_ERRORS, n),
+    quietMs: 100,
+  };
+}
+
+export const tcpTransport = streamTransport("tcp", () => "tcp://127.0.0.1:*");
+
+let ipcDir: string | undefined;
+/** A fresh path in a temp dir made for the test file that asks for one; the
+ * dir goes when the file's tests are done (closed sockets remove their files). */
+function ipcAddress(): string {
+  ipcDir ??= mkdtempSync(join(tmpdir(), "omq-spec-"));
+  return `ipc://${join(ipcDir, `${++counter}.sock`)}`;
+}
+// registered on the importing test file (vitest runs each file in a fresh module graph)
+afterAll(() => {
+  if (ipcDir !== undefined) rmSync(ipcDir, { recursive: true, force: true });
+  ipcDir = undefined;
+});
+
+export const ipcTransport = streamTransport("ipc", ipcAddress);
+
+if (!capability.ipc) console.warn("spec suites: this host has no ipc transport (capability.ipc is false); ipc runs are left out");
+
 /** The transports the spec suites run over. */
-export const transports: readonly TestTransport[] = [inprocTransport];
+export const transports: readonly TestTransport[] = [inprocTransport, tcpTransport, ...(capability.ipc ? [ipcTransport] : [])];
 
 /** Close every socket given (already-closed ones are skipped). */
 export function closeAll(...socks: Array<Socket | undefined>): void {

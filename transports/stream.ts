@@ -10,6 +10,29 @@ import { NullMechanism } from "../lib/null-mechanism.js";
 import { Session, type SessionOwner } from "../lib/session.js";
 import type { Binding, ConnectOptions, Connection, TransportHost } from "./transport.js";
 
+/** Each socket's live stream sessions (accepted and connecting), for sync. */
+const liveSessions = new WeakMap<object, Set<Session>>();
+
+function track(host: TransportHost, s: Session): void {
+  let set = liveSessions.get(host);
+  if (set === undefined) liveSessions.set(host, (set = new Set()));
+  set.add(s);
+}
+
+function untrack(host: TransportHost, s: Session): void {
+  liveSessions.get(host)?.delete(s);
+}
+
+/** Resolves once every stream peer of the socket behind `host` has processed
+ * everything the socket queued to it before the call, subscriptions included
+ * (a ZMTP PING/PONG round trip per connection, Session.sync). A connect()
+ * whose peer has not answered yet is waited for, so callers bound the wait. */
+export function syncStreamPeers(host: object): Promise<void> {
+  const set = liveSessions.get(host);
+  if (set === undefined || set.size === 0) return Promise.resolve();
+  return Promise.all([...set].map((s) => new Promise<void>((resolve) => s.sync(resolve)))).then(() => undefined);
+}
+
 /** How a stream transport makes connections. */
 export interface StreamDialer {
   /** Start one connection attempt; the socket emits 'connect' or 'error'. */
@@ -72,12 +95,14 @@ export class StreamListener implements Binding, SessionOwner {
     this.host.emit({ type: "accept", address: this.address });
     const session = new Session(this.host, this.address, false, this);
     this.sessions.add(session);
+    track(this.host, session);
     startEngine(s, this.host, session);
   }
 
   sessionDisconnected(): void {}
   sessionEnded(s: Session): void {
     this.sessions.delete(s);
+    untrack(this.host, s);
   }
 
   close(): void {
@@ -106,6 +131,7 @@ export class StreamConnecter implements Connection, SessionOwner {
   ) {
     this.currentInterval = host.options.reconnectInterval;
     this.session = new Session(host, address, true, this, opts.routingId);
+    track(host, this.session);
     this.dial();
   }
 
@@ -181,7 +207,9 @@ export class StreamConnecter implements Connection, SessionOwner {
   sessionDisconnected(_s: Session, _end: EngineEnd): void {
     this.scheduleRetry();
   }
-  sessionEnded(): void {}
+  sessionEnded(s: Session): void {
+    untrack(this.host, s);
+  }
 
   close(): void {
     if (this.closed) return;

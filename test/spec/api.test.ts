@@ -1,12 +1,13 @@
-// The public API contract (API.md) on inproc: bad input, closed sockets,
-// options, the socket() factory, exports, events and socket-type compatibility.
+// The public API contract (API.md): bad input, closed sockets, options, the
+// socket() factory, exports, events and socket-type compatibility. What
+// involves a connection runs over every transport; the rest on inproc.
 import { describe, expect, it } from "vitest";
 import {
   Context, Dealer, Pair, Publisher, Pull, Push, Reply, Request, Router, Subscriber, XPublisher, XSubscriber,
   capability, context, socket, version,
 } from "../../index.js";
 import type { Event } from "../../index.js";
-import { T, drain, rejectionCode, settled, str, uniqueInproc, useSockets } from "../helpers.js";
+import { T, drain, rejectionCode, settled, str, transports, uniqueInproc, useSockets } from "../helpers.js";
 
 const code = (c: string) => expect.objectContaining({ code: c });
 
@@ -77,9 +78,68 @@ describe("endpoints", () => {
   }, T);
 });
 
-describe("socket-type compatibility", () => {
+for (const t of transports) {
+  describe(`connections over ${t.name}`, () => {
+    const s = useSockets();
+
+    it("compatible pairs exchange messages either way round (DEALER-DEALER; XSUB binding, XPUB connecting)", async () => {
+      const d1 = s(new Dealer());
+      const addr = await t.bind(d1);
+      const d2 = s(new Dealer());
+      d2.connect(addr);
+      await d2.send("dd");
+      expect(str(await d1.receive())).toEqual(["dd"]);
+      const xsub = s(new XSubscriber());
+      const addr2 = await t.bind(xsub);
+      const xpub = s(new XPublisher());
+      xpub.connect(addr2);
+      await xsub.send("\u0001");
+      expect(str(await xpub.receive())).toEqual(["\u0001"]);
+    }, T);
+
+    it("an incompatible peer is refused and never exchanges messages (PUSH to an XPUB, SUB to a PUSH)", async () => {
+      const xpub = s(new XPublisher());
+      const addr1 = await t.bind(xpub);
+      const push = s(new Push({ sendTimeout: 0 }));
+      push.connect(addr1);
+      // inproc refuses at connect (EAGAIN); a stream connect queues it for a handshake that fails
+      await push.send("\u0001").catch(() => undefined);
+      await t.refused(xpub, 1);
+      expect(await drain(xpub, t.quietMs)).toEqual([]);
+
+      const push2 = s(new Push({ sendTimeout: 0 }));
+      const addr2 = await t.bind(push2);
+      const sub = s(new Subscriber());
+      sub.connect(addr2);
+      sub.subscribe();
+      await t.refused(push2, 1);
+      expect(await rejectionCode(push2.send("x"))).toBe("EAGAIN");
+      expect(await drain(sub, t.quietMs)).toEqual([]);
+    }, T);
+
+    it("`for await` yields messages until the socket closes", async () => {
+      const pull = s(new Pull());
+      const addr = await t.bind(pull);
+      const push = s(new Push());
+      push.connect(addr);
+      const seen: string[] = [];
+      const loop = (async () => {
+        for await (const [m] of pull) {
+          seen.push(m!.toString());
+          if (seen.length === 2) pull.close();
+        }
+      })();
+      for (const m of ["a", "b", "c"]) await push.send(m);
+      await loop;
+      expect(seen).toEqual(["a", "b"]);
+    }, T);
+  });
+}
+
+describe("socket-type compatibility on inproc", () => {
   const s = useSockets();
 
+  // inproc checks the types at connect, so the PUSH never even gets a pipe
   it("an incompatible pair never exchanges messages (PUSH to a PUB-bound name, SUB to a PUSH-bound name)", async () => {
     const addr1 = uniqueInproc();
     const pub = s(new Publisher());
@@ -108,22 +168,6 @@ describe("socket-type compatibility", () => {
     expect(await drain(pull)).toEqual([]);
   }, T);
 
-  it("compatible pairs exchange messages either way round (DEALER-DEALER; XSUB binding, XPUB connecting)", async () => {
-    const addr = uniqueInproc();
-    const d1 = s(new Dealer());
-    await d1.bind(addr);
-    const d2 = s(new Dealer());
-    d2.connect(addr);
-    await d2.send("dd");
-    expect(str(await d1.receive())).toEqual(["dd"]);
-    const addr2 = uniqueInproc();
-    const xsub = s(new XSubscriber());
-    await xsub.bind(addr2);
-    const xpub = s(new XPublisher());
-    xpub.connect(addr2);
-    await xsub.send("\u0001");
-    expect(str(await xpub.receive())).toEqual(["\u0001"]);
-  }, T);
 });
 
 describe("options", () => {
@@ -273,27 +317,12 @@ describe("closed sockets", () => {
     expect(seen).toEqual([]);
   }, T);
 
-  it("`for await` yields messages until the socket closes", async () => {
-    const addr = uniqueInproc();
-    const pull = s(new Pull());
-    await pull.bind(addr);
-    const push = s(new Push());
-    push.connect(addr);
-    const seen: string[] = [];
-    const loop = (async () => {
-      for await (const [m] of pull) {
-        seen.push(m!.toString());
-        if (seen.length === 2) pull.close();
-      }
-    })();
-    for (const m of ["a", "b", "c"]) await push.send(m);
-    await loop;
-    expect(seen).toEqual(["a", "b"]);
-  }, T);
 });
 
 describe("readable / writable", () => {
   const s = useSockets();
+
+  // inproc: a message is readable the moment it is sent, and the HWM is exact
 
   it("reflect whether receive()/send() would complete at once", async () => {
     const addr = uniqueInproc();

@@ -1,6 +1,7 @@
 // High-water marks with libzmq's exact inproc numbers (tests/test_hwm.cpp,
 // tests/test_sockopt_hwm.cpp). inproc only: an inproc pipe holds exactly
-// SNDHWM + RCVHWM whole messages; stream transports add socket buffers.
+// SNDHWM + RCVHWM whole messages; stream transports add socket buffers (their
+// back-pressure is tested in test/wire/backpressure.test.ts).
 import { describe, expect, it } from "vitest";
 import { Dealer, Pair, Publisher, Pull, Push, Router, Subscriber, XPublisher } from "../../index.js";
 import { T, collect, drain, rejectionCode, sendUntilBlocked, str, uniqueInproc, useSockets } from "../helpers.js";

@@ -168,6 +168,8 @@ for (const t of transports) {
 describe("PUB/SUB, inproc-only facts", () => {
   const s = useSockets();
 
+  // exact HWM: over a network socket buffers would hold the unsubscribed
+  // messages anyway, so this would prove nothing there
   it("filtering happens at the publisher: unsubscribed messages never fill the subscriber's queue", async () => {
     const addr = uniqueInproc();
     const pub = s(new Publisher({ sendHighWaterMark: 1 }));
@@ -180,6 +182,8 @@ describe("PUB/SUB, inproc-only facts", () => {
     expect((await drain(sub)).map(str)).toEqual([["a!"]]);
   }, T);
 
+  // needs messages queued at the SUB before the unsubscribe: over a network
+  // their arrival cannot be awaited without reading them
   it("SUB filters again when the application reads: a queued message whose subscription went is dropped (as libzmq)", async () => {
     const addr = uniqueInproc();
     const pub = s(new Publisher());
@@ -193,6 +197,8 @@ describe("PUB/SUB, inproc-only facts", () => {
     expect((await drain(sub)).map(str)).toEqual([["b1"]]);
   }, T);
 
+  // exact interleaving needs every peer's messages queued before the first
+  // read; over a network the arrival order is the kernel's
   it("SUB fair-queues exactly: one message from each publisher in turn", async () => {
     const addr = uniqueInproc();
     const sub = s(new Subscriber());
@@ -204,6 +210,8 @@ describe("PUB/SUB, inproc-only facts", () => {
     expect((await drain(sub)).map((m) => m[0]!.toString())).toEqual(["P0-0", "P1-0", "P0-1", "P1-1", "P0-2", "P1-2"]);
   }, T);
 
+  // conflate keeps the newest message queued when the application reads; over
+  // a network that depends on when each message arrives
   it("conflate on SUB keeps only the newest message", async () => {
     const addr = uniqueInproc();
     const pub = s(new Publisher());

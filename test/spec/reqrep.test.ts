@@ -274,6 +274,8 @@ describe("REQ/REP, inproc-only facts", () => {
     expect(str(await req.receive())).toEqual(["from r2"]);
   }, T);
 
+  // needs the reply queued at the REQ before the new request: over a network
+  // its arrival cannot be awaited without receiving it
   it("relaxed: a reply already queued when a new request goes out is discarded (libzmq eats it)", async () => {
     const router = s(new Router());
     const addr = uniqueInproc();
@@ -289,6 +291,8 @@ describe("REQ/REP, inproc-only facts", () => {
     expect(str(await req.receive())).toEqual(["reply to B"]);
   }, T);
 
+  // exact interleaving needs every peer's messages queued before the first
+  // read; over a network the arrival order is the kernel's
   it("REP fair-queues exactly: one request from each peer in turn", async () => {
     const addr = uniqueInproc();
     const rep = s(new Reply());

@@ -141,6 +141,7 @@ for (const t of transports) {
       const second = s(new Dealer({ routingId: "A" }));
       second.connect(addr);
       await settled();
+      await t.connected(router, 2); // the second peer got as far as the ROUTER
       await second.send("from second");
       await router.send(["A", "to A"]);
       expect(str(await first.receive())).toEqual(["to A"]);
@@ -163,6 +164,23 @@ for (const t of transports) {
       expect(str(await second.receive())).toEqual(["to A"]);
       expect(await drain(first, t.quietMs)).toEqual([]);
       expect(router.handover).toBe(true);
+    }, T);
+
+    it("ROUTER SHALL destroy a peer's queue when it disconnects: a reconnecting peer with the same id gets nothing old", async () => {
+      const router = s(new Router());
+      const addr = await t.bind(router);
+      const a = s(new Dealer({ routingId: "A", receiveHighWaterMark: 5 }));
+      a.connect(addr);
+      await t.connected(router, 1);
+      for (let i = 0; i < 3; i++) await router.send(["A", "old" + i]);
+      a.close();
+      await t.disconnected(router, 1);
+      const again = s(new Dealer({ routingId: "A" }));
+      again.connect(addr);
+      await t.connected(router, 2);
+      await router.send(["A", "new"]);
+      expect((await collect(again, 1)).map(str)).toEqual([["new"]]);
+      expect(await drain(again, t.quietMs)).toEqual([]);
     }, T);
 
     it("probeRouter: a ROUTER connecting to a ROUTER announces itself with an empty message", async () => {
@@ -191,6 +209,8 @@ for (const t of transports) {
 describe("ROUTER, inproc-only facts", () => {
   const s = useSockets();
 
+  // exact interleaving needs every peer's messages queued before the first
+  // read; over a network the arrival order is the kernel's
   it("ROUTER fair-queues exactly: one message from each peer in turn", async () => {
     const addr = uniqueInproc();
     const router = s(new Router());
@@ -201,21 +221,9 @@ describe("ROUTER, inproc-only facts", () => {
     expect((await drain(router)).map((m) => str(m).join(""))).toEqual(["A0", "B0", "C0", "A1", "B1", "C1"]);
   }, T);
 
-  it("ROUTER SHALL destroy a peer's queue when it disconnects: a reconnecting peer with the same id gets nothing old", async () => {
-    const addr = uniqueInproc();
-    const router = s(new Router());
-    await router.bind(addr);
-    const a = s(new Dealer({ routingId: "A", receiveHighWaterMark: 5 }));
-    a.connect(addr);
-    for (let i = 0; i < 3; i++) await router.send(["A", "old" + i]);
-    a.close();
-    await settled();
-    const again = s(new Dealer({ routingId: "A" }));
-    again.connect(addr);
-    await router.send(["A", "new"]);
-    expect((await drain(again)).map(str)).toEqual([["new"]]);
-  }, T);
-
+  // The next three need a peer that is full at a known moment (exact HWMs):
+  // over a network the engine keeps moving the pipe's messages into socket
+  // buffers, so "full" is only reached after an unknown amount of data.
   it("mandatory: a send waiting for a full peer that times out lets the next queued send go", async () => {
     const addr = uniqueInproc();
     const router = s(new Router({ mandatory: true, sendHighWaterMark: 1 }));
@@ -267,6 +275,8 @@ describe("ROUTER, inproc-only facts", () => {
     expect(str(await newcomer.receive())).toEqual(["3"]);
   }, T);
 
+  // connect before bind needs an address known before the bind (an inproc
+  // name; tcp port * is only known after it)
   it("connect before bind: the ROUTER learns the peer's id once the binder appears", async () => {
     const addr = uniqueInproc();
     const d = s(new Dealer({ routingId: "early" }));

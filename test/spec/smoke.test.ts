@@ -1,5 +1,5 @@
 import { describe, it, expect } from "vitest";
-import { Push, Pull, socket } from "../../index.js";
+import { Pull, Push } from "../../index.js";
 describe("smoke", () => {
   it("push pull inproc", async () => {
     const push = new Push(); const pull = new Pull();

@@ -25,6 +25,9 @@ for (const t of transports) {
       a!.subscribe("t");
       b!.subscribe("t");
       b!.subscribe("u");
+      // both peers' subscriptions are in before any unsubscription leaves
+      // (over a network, two connections' messages may arrive in any order)
+      await t.subscribed(a!, b!);
       expect((await collect(xpub, 2)).map(str)).toEqual([[sub("t")], [sub("u")]]);
       a!.unsubscribe("t");
       b!.unsubscribe("t");
@@ -145,7 +148,9 @@ for (const t of transports) {
     it("manual: xpub.subscribe() applies to the peer whose subscription the application received last", async () => {
       const { xpub, peers: [x1, x2] } = await xpubWith(() => new XSubscriber(), 2, { manual: true });
       await x1!.send(sub("one"));
+      await t.subscribed(x1!); // x1's arrives first, whatever the transport
       await x2!.send(sub("two"));
+      await t.subscribed(x2!);
       expect(str(await xpub.receive())).toEqual([sub("one")]);
       // x2's subscription has arrived but is not received yet: x1 is the last pipe
       xpub.subscribe("m");
