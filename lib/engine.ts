@@ -350,13 +350,21 @@ export class ZmtpEngine {
 
   private writeBatch(): void {
     if (this.encoder.length === 0 || this.closed) return;
-    const chunks = this.encoder.take();
+    const enc = this.encoder;
+    const chunks = enc.take();
+    const batch = enc.lastBatch;
+    // once written, the batch's slabs may be reused (no allocation per batch)
+    const written = (err?: Error | null) => {
+      if (!err) enc.released(batch);
+    };
     const s = this.stream;
     let ok = true;
-    if (chunks.length === 1) ok = s.write(chunks[0]!);
+    const last = chunks.length - 1;
+    if (last === 0) ok = s.write(chunks[0]!, written);
     else {
       s.cork();
-      for (const c of chunks) ok = s.write(c);
+      for (let i = 0; i < last; i++) s.write(chunks[i]!);
+      ok = s.write(chunks[last]!, written);
       s.uncork();
     }
     if (!ok && s.writableLength >= MAX_UNSENT) this.waitingDrain = true;

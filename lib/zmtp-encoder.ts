@@ -6,8 +6,10 @@
 // socket.cork(); write each; socket.uncork() (or one writev).
 //
 // Ownership: take() hands the batch to the caller. The encoder never writes again into any
-// byte it has handed out: it keeps filling the rest of the same slab after them, and takes a
-// fresh slab when that is full. So returned Buffers stay valid for as long as the caller keeps
+// byte it has handed out: it keeps filling the rest of the same slab after them, and takes
+// another slab when that is full. A full slab is filled again only after the caller says, with
+// released(batch), that every batch holding its bytes has been written; without that call the
+// encoder allocates fresh slabs, so returned Buffers stay valid for as long as anyone keeps
 // them. Large bodies are the application's own Buffers (zero-copy): they must not be
 // modified until written, which holds because send() takes ownership of its frames.
 import { ZmqError } from "./errors.js";
@@ -21,7 +23,9 @@ import {
 export const LARGE_BODY_THRESHOLD = 8192;
 /** Slab size for copied headers and small bodies (libzmq's out_batch_size is 8192). Always
  * holds one item: 9-byte header + 256-byte command name + a body under the threshold. */
-export const SLAB_SIZE = 16384;
+export const SLAB_SIZE = 65536;
+/** Written slabs kept for reuse per encoder. */
+const FREE_SLABS = 8;
 
 const TWO_32 = 4294967296;
 
@@ -33,6 +37,12 @@ export class ZmtpEncoder {
   private start = 0;
   private chunks: Buffer[] = [];
   private pending = 0;
+  /** Number of the batch being built; take() hands it out and starts the next. */
+  private batch = 0;
+  /** Slabs left behind, with the last batch that holds bytes of them. */
+  private retired: Array<{ slab: Buffer; batch: number }> = [];
+  /** Slabs whose every batch has been written: reused instead of allocating. */
+  private free: Buffer[] = [];
 
   /** Bytes in the current batch. */
   get length(): number {
@@ -108,15 +118,33 @@ export class ZmtpEncoder {
     const out = this.chunks;
     this.chunks = [];
     this.pending = 0;
+    this.batch++;
     return out;
   }
 
   private ensure(n: number): void {
     if (this.slab.length - this.used >= n) return;
     this.closeRegion();
-    this.slab = Buffer.allocUnsafe(Math.max(SLAB_SIZE, n));
+    if (this.slab.length === SLAB_SIZE) this.retired.push({ slab: this.slab, batch: this.batch });
+    this.slab = n <= SLAB_SIZE ? (this.free.pop() ?? Buffer.allocUnsafe(SLAB_SIZE)) : Buffer.allocUnsafe(n);
     this.used = 0;
     this.start = 0;
+  }
+
+  /** The number take() gave the last batch it returned. */
+  get lastBatch(): number {
+    return this.batch - 1;
+  }
+
+  /** Every batch up to `batch` has been written (the stream's write callback):
+   * slabs they alone used may be filled again. Without this call the encoder
+   * simply allocates, so it is an optimisation, never needed for correctness. */
+  released(batch: number): void {
+    const r = this.retired;
+    while (r.length > 0 && r[0]!.batch <= batch) {
+      const { slab } = r.shift()!;
+      if (this.free.length < FREE_SLABS) this.free.push(slab);
+    }
   }
 
   /** Move the slab bytes written since the last region into the batch. */
