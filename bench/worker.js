@@ -298,9 +298,13 @@ const roles = {
       if (tag === 0x44) {
         if (count === 0) t0 = now();
         count++;
-        status.received = count;
         if (msg.length !== args.size) badSize++;
-        t1 = now();
+        // a clock read every 64 messages: the last receipt is known to within
+        // 63 messages (a few µs) without a clock read per message
+        if ((count & 63) === 0) {
+          t1 = now();
+          status.received = count;
+        }
       } else if (tag === 0x50) {
         if (!probed) {
           probed = true;
@@ -310,6 +314,8 @@ const roles = {
       } else if (tag === 0x45) break;
       else badSize++;
     }
+    status.received = count;
+    if (t1 === 0) t1 = now();
     report({ type: "result", received: count, t0, t1, elapsedMs: t1 - t0, badSize, ...stopRss() });
     status.phase = "done";
   },

@@ -24,7 +24,7 @@ import {
 
 const RESOLVED: Promise<void> = Promise.resolve();
 /** Sends resolved without a turn of the event loop before one yields. */
-const YIELD_EVERY = 256;
+const YIELD_EVERY = 512;
 const DONE: IteratorResult<Msg> = Object.freeze({ value: undefined, done: true }) as IteratorResult<Msg>;
 
 interface SendWaiter {
