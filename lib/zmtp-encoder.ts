@@ -24,8 +24,10 @@ export const LARGE_BODY_THRESHOLD = 8192;
 /** Slab size for copied headers and small bodies (libzmq's out_batch_size is 8192). Always
  * holds one item: 9-byte header + 256-byte command name + a body under the threshold. */
 export const SLAB_SIZE = 65536;
-/** Written slabs kept for reuse per encoder. */
-const FREE_SLABS = 8;
+/** Written slabs kept for reuse, shared by every encoder in the process so that
+ * memory stays bounded however many connections there are. */
+const POOL_MAX = 64;
+const pool: Buffer[] = [];
 
 const TWO_32 = 4294967296;
 
@@ -41,8 +43,6 @@ export class ZmtpEncoder {
   private batch = 0;
   /** Slabs left behind, with the last batch that holds bytes of them. */
   private retired: Array<{ slab: Buffer; batch: number }> = [];
-  /** Slabs whose every batch has been written: reused instead of allocating. */
-  private free: Buffer[] = [];
 
   /** Bytes in the current batch. */
   get length(): number {
@@ -126,7 +126,7 @@ export class ZmtpEncoder {
     if (this.slab.length - this.used >= n) return;
     this.closeRegion();
     if (this.slab.length === SLAB_SIZE) this.retired.push({ slab: this.slab, batch: this.batch });
-    this.slab = n <= SLAB_SIZE ? (this.free.pop() ?? Buffer.allocUnsafe(SLAB_SIZE)) : Buffer.allocUnsafe(n);
+    this.slab = n <= SLAB_SIZE ? (pool.pop() ?? Buffer.allocUnsafe(SLAB_SIZE)) : Buffer.allocUnsafe(n);
     this.used = 0;
     this.start = 0;
   }
@@ -143,7 +143,7 @@ export class ZmtpEncoder {
     const r = this.retired;
     while (r.length > 0 && r[0]!.batch <= batch) {
       const { slab } = r.shift()!;
-      if (this.free.length < FREE_SLABS) this.free.push(slab);
+      if (pool.length < POOL_MAX) pool.push(slab);
     }
   }
 
