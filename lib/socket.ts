@@ -269,11 +269,13 @@ export abstract class Socket {
       // checked even behind waiting sends: misuse (EFSM) rejects at once
       this._pattern.checkSend?.(queued);
       if (queued === 0 && this._pattern.send(msg) !== "blocked") {
-        // Let the event loop turn now and then while engines wait to write: a
-        // tight `await send()` loop otherwise runs entirely in microtasks, the
-        // engines' nextTick flushes never run, and a PUB drops at its HWM
-        // though the network could keep up (libzmq has an I/O thread for this).
-        if (++this.sendsSinceYield < YIELD_EVERY || ioTurn.pending === 0) return RESOLVED;
+        // A type that drops at the HWM never blocks its sender: let the event
+        // loop turn now and then while engines wait to write, or a tight
+        // `await send()` loop runs entirely in microtasks, the engines'
+        // nextTick flushes never run, and a PUB drops at its HWM though the
+        // network could keep up (libzmq has an I/O thread for this). Types
+        // that wait at the HWM get their turn when they block.
+        if (!this._pattern.dropsWhenFull || ++this.sendsSinceYield < YIELD_EVERY || ioTurn.pending === 0) return RESOLVED;
         this.sendsSinceYield = 0;
         return new Promise<void>((r) => setImmediate(r));
       }

@@ -42,6 +42,10 @@ export interface Pattern {
   hasIn(): boolean;
   /** Would send() queue a message now (ZMQ_POLLOUT)? */
   hasOut(): boolean;
+  /** True for types that drop at the HWM instead of waiting (PUB, XPUB,
+   * ROUTER): their senders never block, so the socket must give the event loop
+   * a turn now and then or the pipes fill before any engine writes. */
+  readonly dropsWhenFull?: boolean;
   /** Throws EFSM (or ENOTSUP) when receive() cannot be called in this state.
    * `queuedSends`: send() calls accepted by the socket but still waiting. */
   checkReceive?(queuedSends: number): void;

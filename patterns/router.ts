@@ -8,6 +8,7 @@ import type { Pattern, PatternHost, SendResult } from "./pattern.js";
 import { RoutingTable } from "./routing-table.js";
 
 export class RouterPattern implements Pattern, PipeSink {
+  readonly dropsWhenFull = true;
   protected fq = new FairQueue();
   protected table = new RoutingTable();
   /** Pipes whose peer identity is not known yet, or refused duplicates. */

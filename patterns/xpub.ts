@@ -24,6 +24,7 @@ export const MAX_TOPICS_PER_PEER = 100_000;
 export const MAX_TOPIC_BYTES_PER_PEER = 16 * 1024 * 1024;
 
 export class XPubPattern implements Pattern, PipeSink {
+  readonly dropsWhenFull = true;
   private pipes: PipeEnd[] = [];
   private subs = new MultiTrie();
   /** manual: the topics each peer asked for, reported back when it leaves. */
