@@ -87,3 +87,37 @@ describe("slow consumers over tcp", () => {
     expect(sent).toBeGreaterThanOrEqual(10);
   }, 60000);
 });
+
+describe("a publisher that never waits", () => {
+  it("a tight `await pub.send()` loop still lets the engine write: a fast subscriber gets everything", async () => {
+    const pub = new Publisher({ linger: 0 });
+    open.push(pub);
+    await pub.bind("tcp://127.0.0.1:*");
+    const sub = new Subscriber({ linger: 0, receiveHighWaterMark: 0 });
+    open.push(sub);
+    sub.subscribe("");
+    sub.connect(pub.lastEndpoint!);
+    // wait until the subscription has reached the publisher
+    const first = sub.receive();
+    let ok = false;
+    void first.then(() => (ok = true));
+    for (let i = 0; i < 1000 && !ok; i++) {
+      await pub.send("probe");
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(ok).toBe(true);
+    while (sub.readable) await sub.receive();
+    // 20 000 messages, 20x the HWM, sent without ever waiting for the event loop
+    const N = 20000;
+    const body = Buffer.alloc(64, 1);
+    for (let i = 0; i < N; i++) await pub.send(body);
+    await pub.send("end");
+    let got = 0;
+    for (;;) {
+      const [m] = await sub.receive();
+      if (m!.toString() === "end") break;
+      if (m!.length === 64) got++;
+    }
+    expect(got).toBe(N);
+  }, 30000);
+});
