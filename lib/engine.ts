@@ -29,6 +29,9 @@ const BATCH_BYTES = 256 * 1024;
  * full 'drain' after every batch leaves both ends idle. Memory per connection
  * stays bounded by this plus the pipe's HWM. */
 const MAX_UNSENT = 1024 * 1024;
+/** Received bytes held undecoded while the pipe is full before the stream is
+ * paused (then TCP pushes back on the peer). */
+const MAX_HELD = 256 * 1024;
 /** Largest command accepted during the handshake (READY metadata...). */
 const HANDSHAKE_COMMAND_MAX = 64 * 1024;
 
@@ -77,6 +80,7 @@ export class ZmtpEngine {
   /** Messages decoded while the pipe was full. */
   private stalled: Msg[] = [];
   private inputStopped = false;
+  private streamPaused = false;
   /** End the stream once everything queued is written (linger). */
   private ending = false;
   private handshakeTimer: NodeJS.Timeout | undefined;
@@ -172,7 +176,10 @@ export class ZmtpEngine {
       this.fail("active", undefined, err);
       return;
     }
-    if (!this.inputStopped) this.stream.resume();
+    if (!this.inputStopped && this.streamPaused) {
+      this.streamPaused = false;
+      this.stream.resume();
+    }
   }
 
   /** Close after writing what is queued (the socket closed with linger). The
@@ -211,6 +218,11 @@ export class ZmtpEngine {
         return;
       }
       this.decoder.push(chunk);
+      // memory bound while the pipe is full: HWM messages plus MAX_HELD bytes
+      if (this.inputStopped && !this.streamPaused && this.decoder.pendingBytes >= MAX_HELD) {
+        this.streamPaused = true;
+        this.stream.pause();
+      }
     } catch (err) {
       this.fail(this.ready ? "active" : "handshake", "protocol", err);
     }
@@ -304,11 +316,11 @@ export class ZmtpEngine {
     const pipe = this.pipe;
     if (pipe === undefined) return; // ending: inbound is dropped
     if (this.inputStopped || !pipe.write(msg)) {
+      // The decoder stops here and keeps the rest of the chunk; the stream is
+      // paused only once a fair amount is held (onData), so a pipe that fills
+      // and drains within one chunk costs no pause/resume round trip.
       this.stalled.push(msg);
-      if (!this.inputStopped) {
-        this.inputStopped = true;
-        this.stream.pause();
-      }
+      this.inputStopped = true;
       return false;
     }
   }

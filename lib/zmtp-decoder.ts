@@ -68,6 +68,7 @@ export class ZmtpDecoder {
   private partsBytes = 0;
   /** Chunks (or a chunk's remainder) waiting while suspended or while a sink re-enters push(). */
   private backlog: Buffer[] = [];
+  private backlogSize = 0;
   private isSuspended = false;
   private running = false;
   private dead = false;
@@ -80,6 +81,11 @@ export class ZmtpDecoder {
   }
 
   /** True after a sink returned false from onMessage, until resume(). */
+  /** Bytes received but not decoded yet (held while suspended). */
+  get pendingBytes(): number {
+    return this.backlogSize;
+  }
+
   get suspended(): boolean {
     return this.isSuspended;
   }
@@ -102,7 +108,10 @@ export class ZmtpDecoder {
   push(chunk: Buffer): void {
     if (this.dead) throw new ZmtpError("EPROTO", ERR_ZMTP_UNSPECIFIED, "ZMTP decoder is closed after an error");
     if (this.isSuspended || this.running) {
-      if (chunk.length > 0) this.backlog.push(chunk);
+      if (chunk.length > 0) {
+        this.backlog.push(chunk);
+        this.backlogSize += chunk.length;
+      }
       return;
     }
     this.run(chunk);
@@ -119,12 +128,17 @@ export class ZmtpDecoder {
     this.running = true;
     try {
       if (first !== null) this.decode(first);
-      while (!this.isSuspended && this.backlog.length > 0) this.decode(this.backlog.shift()!);
+      while (!this.isSuspended && this.backlog.length > 0) {
+        const next = this.backlog.shift()!;
+        this.backlogSize -= next.length;
+        this.decode(next);
+      }
     } catch (err) {
       this.dead = true;
       this.pieces = [];
       this.parts = [];
       this.backlog = [];
+      this.backlogSize = 0;
       if (err instanceof ZmqError) throw err;
       throw new ZmqError("EPROTO", `ZMTP decoding failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
     } finally {
@@ -212,7 +226,10 @@ export class ZmtpDecoder {
         pos += n;
       }
       if (this.isSuspended) {
-        if (pos < len) this.backlog.unshift(chunk.subarray(pos));
+        if (pos < len) {
+          this.backlog.unshift(chunk.subarray(pos));
+          this.backlogSize += len - pos;
+        }
         return;
       }
     }

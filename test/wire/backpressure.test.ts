@@ -2,7 +2,7 @@
 // never refuses, so omq must stop writing while the kernel buffer is full and
 // let the pipe's HWM decide: PUB drops for that peer only, PUSH waits.
 import { afterEach, describe, expect, it } from "vitest";
-import { Publisher, Push, Subscriber } from "../../index.js";
+import { Publisher, Pull, Push, Subscriber } from "../../index.js";
 import { RawPeer, command, greeting, ready } from "./raw-peer.js";
 
 const open: Array<{ close(): void }> = [];
@@ -120,4 +120,40 @@ describe("a publisher that never waits", () => {
     }
     expect(got).toBe(N);
   }, 30000);
+});
+
+describe("a receiver that stops reading", () => {
+  it("an omq PULL that never reads stops reading its socket, so a libzmq PUSH blocks (TCP pushes back)", async () => {
+    const zmq = await import("zeromq");
+    const pull = new Pull({ linger: 0, receiveHighWaterMark: 10 });
+    open.push(pull);
+    await pull.bind("tcp://127.0.0.1:*");
+    const push = new zmq.Push({ linger: 0, sendTimeout: 500 });
+    open.push(push);
+    push.connect(pull.lastEndpoint!);
+    const body = Buffer.alloc(1024, 3);
+    let sent = 0;
+    let err: { code?: string } | undefined;
+    for (let i = 0; i < 200000; i++) {
+      try {
+        await push.send(body);
+        sent++;
+      } catch (e) {
+        err = e as { code?: string };
+        break;
+      }
+    }
+    expect(err?.code).toBe("EAGAIN");
+    // libzmq's own HWM (1000) + both kernel buffers + omq's 10 queued and at most
+    // 256 KiB held undecoded: a few MB, far below the 200 MB tried
+    expect(sent).toBeLessThan(40000);
+    // and nothing was lost: the PULL gets them all, in order, once it reads
+    let got = 0;
+    pull.receiveTimeout = 2000;
+    while (got < sent) {
+      await pull.receive();
+      got++;
+    }
+    expect(got).toBe(sent);
+  }, 60000);
 });
