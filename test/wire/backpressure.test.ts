@@ -10,6 +10,23 @@ afterEach(() => {
   for (const s of open.splice(0)) s.close();
 });
 
+/** Send until a send is refused (EAGAIN on sendTimeout) or max is reached. */
+async function sendUntilRefused(
+  sock: { send(b: Buffer): Promise<void> },
+  body: Buffer,
+  max: number,
+): Promise<{ sent: number; err: { code?: string } | undefined }> {
+  let sent = 0;
+  for (; sent < max; sent++) {
+    try {
+      await sock.send(body);
+    } catch (e) {
+      return { sent, err: e as { code?: string } };
+    }
+  }
+  return { sent, err: undefined };
+}
+
 describe("slow consumers over tcp", () => {
   it("a subscriber that never reads: PUB drops for it, memory stays bounded, others keep receiving", async () => {
     const pub = new Publisher({ linger: 0, sendHighWaterMark: 100 });
@@ -70,17 +87,7 @@ describe("slow consumers over tcp", () => {
     await stuck.until(() => stuck.peerGreeting !== undefined, 5000, "greeting");
     stuck.socket.pause();
     const body = Buffer.alloc(64 * 1024, 1);
-    let sent = 0;
-    let err: { code?: string } | undefined;
-    for (let i = 0; i < 100000; i++) {
-      try {
-        await push.send(body);
-        sent++;
-      } catch (e) {
-        err = e as { code?: string };
-        break;
-      }
-    }
+    const { sent, err } = await sendUntilRefused(push, body, 100000);
     expect(err?.code).toBe("EAGAIN");
     // 10 in the pipe plus what the kernel and one batch hold: far below the 6.5 GB tried
     expect(sent).toBeLessThan(2000);
@@ -132,17 +139,7 @@ describe("a receiver that stops reading", () => {
     open.push(push);
     push.connect(pull.lastEndpoint!);
     const body = Buffer.alloc(1024, 3);
-    let sent = 0;
-    let err: { code?: string } | undefined;
-    for (let i = 0; i < 200000; i++) {
-      try {
-        await push.send(body);
-        sent++;
-      } catch (e) {
-        err = e as { code?: string };
-        break;
-      }
-    }
+    const { sent, err } = await sendUntilRefused(push, body, 200000);
     expect(err?.code).toBe("EAGAIN");
     // libzmq's own HWM (1000) + both kernel buffers + omq's 10 queued and at most
     // 256 KiB held undecoded: a few MB, far below the 200 MB tried
