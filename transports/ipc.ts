@@ -5,7 +5,7 @@
 // EADDRINUSE. A path too long for sockaddr_un is ENAMETOOLONG, never
 // truncated. Node 20 pads abstract names to the full sun_path, so ipc://@name
 // reaches omq peers but not libzmq's abstract sockets (README).
-import { lstatSync, mkdtempSync, unlinkSync } from "node:fs";
+import { lstatSync, mkdtempSync, rmSync, unlinkSync } from "node:fs";
 import { type Server, createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -63,10 +63,11 @@ export const ipcTransport: Transport = {
   async bind(ep: Endpoint, host: TransportHost): Promise<Binding> {
     if (ep.transport !== "ipc") throw zmqError("EINVAL");
     let e = ep;
+    let madeDir: string | undefined;
     if (!ep.abstract && ep.path === "*") {
       // libzmq: ipc://* binds a fresh path in the temp dir
-      const dir = mkdtempSync(join(tmpdir(), "omq-ipc-"));
-      e = { ...ep, path: join(dir, "socket") };
+      madeDir = mkdtempSync(join(tmpdir(), "omq-ipc-"));
+      e = { ...ep, path: join(madeDir, "socket") };
     }
     const path = socketPath(e);
     const address = e.abstract ? `ipc://@${e.path}` : `ipc://${e.path}`;
@@ -88,7 +89,9 @@ export const ipcTransport: Transport = {
         throw fromSystemError(err2, ep.address);
       });
     }
-    return new StreamListener(server, address, host);
+    // the directory ipc://* made goes with the listener (after the socket file)
+    const removeDir = madeDir === undefined ? undefined : () => server.once("close", () => rmSync(madeDir!, { recursive: true, force: true }));
+    return new StreamListener(server, address, host, removeDir);
   },
 
   connect(ep: Endpoint, host: TransportHost, opts: ConnectOptions): Connection {

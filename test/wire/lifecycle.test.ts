@@ -4,7 +4,7 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { type Server, createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { Dealer, type Event, Publisher, Pull, Push, Reply, Request, Router, Subscriber } from "../../index.js";
 import { RawPeer, greeting, ready } from "./raw-peer.js";
@@ -381,5 +381,6 @@ describe("ipc specifics", () => {
     expect(existsSync(path)).toBe(true);
     await pull.unbind(pull.lastEndpoint!);
     await until(() => !existsSync(path), 2000, "socket file removed");
+    await until(() => !existsSync(dirname(path)), 2000, "the directory it made removed");
   });
 });
