@@ -11,6 +11,7 @@ registerTransport(tcpTransport);
 registerTransport(ipcTransport);
 
 export { Context, context, type ContextOptions } from "./context.js";
+export { curveKeyPair } from "./curve-keys.js";
 export { ZmqError } from "./errors.js";
 export type { MessageLike } from "./message.js";
 export { Observer, type Event, type EventType, type EventError } from "./observer.js";
