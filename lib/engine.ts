@@ -32,6 +32,8 @@ const MAX_UNSENT = 1024 * 1024;
 /** Received bytes held undecoded while the pipe is full before the stream is
  * paused (then TCP pushes back on the peer). */
 const MAX_HELD = 256 * 1024;
+/** After our FIN, how long to wait for the peer's before closing the fd. */
+const FIN_WAIT_MS = 30_000;
 /** Largest command accepted during the handshake (READY metadata...). */
 const HANDSHAKE_COMMAND_MAX = 64 * 1024;
 
@@ -81,6 +83,12 @@ export class ZmtpEngine {
   private stalled: Msg[] = [];
   private inputStopped = false;
   private streamPaused = false;
+  /** The peer closed while received data was still held for a full pipe:
+   * the engine ends once that data has been delivered. */
+  private peerEnded: unknown;
+  /** A PONG owed while the stream wanted 'drain' (only the latest is kept). */
+  private pendingPong: Buffer | undefined;
+  private finTimer: NodeJS.Timeout | undefined;
   /** End the stream once everything queued is written (linger). */
   private ending = false;
   private handshakeTimer: NodeJS.Timeout | undefined;
@@ -107,12 +115,28 @@ export class ZmtpEngine {
     stream.on("data", (c: Buffer) => this.onData(c));
     stream.on("drain", () => {
       this.waitingDrain = false;
-      if (this.ending && this.pipe === undefined) this.finishEnding();
-      else this.flush();
+      if (this.pendingPong !== undefined) {
+        const pong = pongCommand(this.pendingPong);
+        this.pendingPong = undefined;
+        this.encoder.writeCommand(pong.name, pong.data);
+      }
+      if (this.ending && this.pipe === undefined) {
+        this.writeBatch();
+        this.finishEnding();
+      } else this.flush();
     });
-    stream.on("error", (err) => this.fail("active", undefined, err));
-    stream.on("close", () => this.fail(this.ready ? "active" : "handshake", "other", zmqErrorOf("ECONNRESET")));
-    stream.on("end", () => this.fail(this.ready ? "active" : "handshake", "other", zmqErrorOf("ECONNRESET")));
+    stream.on("error", (err) => this.peerGone(err));
+    stream.on("close", () => this.peerGone(zmqErrorOf("ECONNRESET")));
+    stream.on("end", () => this.peerGone(zmqErrorOf("ECONNRESET")));
+    stream.on("finish", () => {
+      // Everything is written and our FIN sent: waiting for the peer's FIN must
+      // not keep the process alive (libzmq closes the fd at this point). An
+      // unref'd timer bounds how long the fd lingers if the peer never closes.
+      stream.unref();
+      const t = setTimeout(() => this.destroy(), FIN_WAIT_MS);
+      t.unref();
+      this.finTimer = t;
+    });
     if (o.handshakeInterval > 0) {
       this.handshakeTimer = setTimeout(
         () => this.fail("handshake", "other", new ZmqError("EAGAIN", "ZMTP handshake timed out")),
@@ -160,6 +184,18 @@ export class ZmtpEngine {
     this.scheduleFlush();
   }
 
+  /** The stream ended, closed or failed. Data already received but held for a
+   * full pipe is still delivered (as libzmq, which stops reading instead). */
+  private peerGone(err: unknown): void {
+    if (this.closed) return;
+    const d = this.decoder;
+    if (this.ready && this.pipe !== undefined && (this.stalled.length > 0 || (d !== undefined && (d.suspended || d.pendingBytes > 0)))) {
+      this.peerEnded ??= err;
+      return;
+    }
+    this.fail(this.ready ? "active" : "handshake", "other", err);
+  }
+
   /** The pipe has room again: deliver what was held and read the stream again. */
   resumeInput(): void {
     if (!this.inputStopped || this.closed) return;
@@ -176,6 +212,10 @@ export class ZmtpEngine {
       this.fail("active", undefined, err);
       return;
     }
+    if (!this.inputStopped && this.peerEnded !== undefined) {
+      this.fail("active", "other", this.peerEnded);
+      return;
+    }
     if (!this.inputStopped && this.streamPaused) {
       this.streamPaused = false;
       this.stream.resume();
@@ -189,6 +229,27 @@ export class ZmtpEngine {
     this.flush();
     this.pipe = undefined;
     this.ending = true;
+    // no more PINGs: a write after end() would destroy the stream and lose
+    // what is still buffered
+    if (this.heartbeatTimer !== undefined) clearInterval(this.heartbeatTimer);
+    for (const t of [this.heartbeatDeadline, this.ttlTimer]) if (t !== undefined) clearTimeout(t);
+    // Inbound is dropped from now on: release what was held for the pipe and
+    // read again, or a paused stream never sees the peer's FIN (fd leak).
+    this.stalled = [];
+    this.inputStopped = false;
+    try {
+      this.decoder?.resume();
+    } catch {
+      // garbage after we stopped caring: the stream ends anyway
+    }
+    if (this.peerEnded !== undefined) {
+      this.fail("active", undefined, this.peerEnded);
+      return;
+    }
+    if (this.streamPaused) {
+      this.streamPaused = false;
+      this.stream.resume();
+    }
     this.stream.ref();
     if (!this.waitingDrain) this.finishEnding();
   }
@@ -274,8 +335,14 @@ export class ZmtpEngine {
       case CMD_PING: {
         const { ttl, context } = parsePing(data);
         const pong = pongCommand(context);
-        this.encoder.writeCommand(pong.name, pong.data);
-        this.writeBatch();
+        if (this.waitingDrain) {
+          // a peer that PINGs while not reading gets one PONG, not one each
+          this.pendingPong = pong.data;
+        } else {
+          // PONGs of one read go out together, in the next flush
+          this.encoder.writeCommand(pong.name, pong.data);
+          this.scheduleFlush();
+        }
         if (ttl > 0) this.armTtl(ttl * 100);
         return;
       }
@@ -328,7 +395,11 @@ export class ZmtpEngine {
   /** Move queued messages from the pipe into one batch and write it. */
   private flush(): void {
     const pipe = this.pipe;
-    if (this.closed || !this.ready || pipe === undefined || this.waitingDrain) return;
+    if (this.closed || !this.ready || this.waitingDrain) return;
+    if (pipe === undefined) {
+      this.writeBatch();
+      return;
+    }
     const enc = this.encoder;
     let msg: Msg | undefined;
     let more = false;
@@ -362,6 +433,10 @@ export class ZmtpEngine {
 
   private writeBatch(): void {
     if (this.encoder.length === 0 || this.closed) return;
+    if (this.stream.writableEnded) {
+      this.encoder.take();
+      return;
+    }
     const enc = this.encoder;
     const chunks = enc.take();
     const batch = enc.lastBatch;
@@ -416,7 +491,7 @@ export class ZmtpEngine {
   private fail(phase: "handshake" | "active", kind: EngineEnd["kind"], err: unknown, quiet = false): void {
     if (this.closed) return;
     this.closed = true;
-    for (const t of [this.handshakeTimer, this.heartbeatDeadline, this.ttlTimer]) if (t !== undefined) clearTimeout(t);
+    for (const t of [this.handshakeTimer, this.heartbeatDeadline, this.ttlTimer, this.finTimer]) if (t !== undefined) clearTimeout(t);
     if (this.heartbeatTimer !== undefined) clearInterval(this.heartbeatTimer);
     this.stalled = [];
     this.pipe = undefined;

@@ -8,6 +8,7 @@ export type SendResult = "sent" | "blocked" | "dropped";
 
 /** What a pattern reads from its socket's options (live values). */
 export interface PatternOptions {
+  readonly receiveHighWaterMark: number;
   readonly routingId: Buffer | undefined;
   readonly conflate: boolean;
   readonly invertMatching: boolean;

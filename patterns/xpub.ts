@@ -59,7 +59,7 @@ export class XPubPattern implements Pattern, PipeSink {
         if (this.subscription(f[0] === 1, f.subarray(1), p, msg)) notify = true;
       } else if (!this.isPub) {
         // libzmq 4.2+: other messages from XSUB peers reach the application
-        this.pending.push({ msg, pipe: undefined });
+        this.queue({ msg, pipe: undefined });
         notify = true;
       }
     }
@@ -86,10 +86,19 @@ export class XPubPattern implements Pattern, PipeSink {
       deliver = this.subs.rm(topic, p) !== "valuesRemain" || o.verbosity === "allSubsUnsubs";
     }
     if (deliver && !this.isPub) {
-      this.pending.push({ msg, pipe: p });
+      this.queue({ msg, pipe: p });
       return true;
     }
     return false;
+  }
+
+  /** What the application has not read yet is bounded by receiveHighWaterMark
+   * (0: no limit): past it, notifications and upstream messages are dropped,
+   * as any queue at its HWM. Subscriptions themselves still apply. */
+  private queue(e: Pending): void {
+    const hwm = this.host.options.receiveHighWaterMark;
+    if (hwm > 0 && this.pending.length >= hwm) return;
+    this.pending.push(e);
   }
 
   /** Per-peer bounds on subscriptions (libzmq has none; see README). */
@@ -123,7 +132,7 @@ export class XPubPattern implements Pattern, PipeSink {
       const m = Buffer.allocUnsafe(topic.length + 1);
       m[0] = 0;
       topic.copy(m, 1);
-      this.pending.push({ msg: [m], pipe: undefined });
+      this.queue({ msg: [m], pipe: undefined });
       notify = true;
     };
     const o = this.host.options;

@@ -74,4 +74,23 @@ describe("process lifetime", () => {
     expect(r.out).toContain("received 2000");
     expect(r.code).toBe(0);
   });
+
+  it("after a lingering close has written everything, a peer that never closes does not keep the process alive", async () => {
+    const r = await run(`
+      const pull = new omq.Pull({ receiveHighWaterMark: 1 }); // open, never reads
+      await pull.bind("tcp://127.0.0.1:*");
+      const push = new omq.Push(); // linger -1
+      const hs = new Promise((r) => push.events.on("handshake", r));
+      const keep = setInterval(() => {}, 1000);
+      push.connect(pull.lastEndpoint);
+      await hs;
+      clearInterval(keep);
+      for (let i = 0; i < 600; i++) await push.send(Buffer.alloc(1024));
+      await new Promise((r) => setTimeout(r, 300));
+      push.close();
+      console.log("closed");`);
+    expect(r.out).toContain("closed");
+    expect(r.code).toBe(0);
+    expect(r.ms).toBeLessThan(7000);
+  });
 });
