@@ -96,8 +96,8 @@ describe("slow consumers over tcp", () => {
 });
 
 describe("a publisher that never waits", () => {
-  it("a tight `await pub.send()` loop still lets the engine write: a fast subscriber gets everything", async () => {
-    const pub = new Publisher({ linger: 0 });
+  for (const hwm of [1000, 50]) it(`a tight \`await pub.send()\` loop still lets the engine write: a fast subscriber gets everything (HWM ${hwm})`, async () => {
+    const pub = new Publisher({ linger: 0, sendHighWaterMark: hwm });
     open.push(pub);
     await pub.bind("tcp://127.0.0.1:*");
     const sub = new Subscriber({ linger: 0, receiveHighWaterMark: 0 });
