@@ -18,6 +18,17 @@ type Receiver = Socket & { receive(): Promise<Buffer[]>; receiveTimeout: number 
 let counter = 0;
 
 /** A fresh inproc address. */
+/** Join a binder and a connecter on addr, binding first or connecting first. */
+export async function joinInOrder(binder: Socket, connecter: Socket, addr: string, bindFirst: boolean): Promise<void> {
+  if (bindFirst) {
+    await binder.bind(addr);
+    connecter.connect(addr);
+  } else {
+    connecter.connect(addr);
+    await binder.bind(addr);
+  }
+}
+
 export function uniqueInproc(prefix = "t"): string {
   return `inproc://${prefix}-${process.pid}-${++counter}`;
 }

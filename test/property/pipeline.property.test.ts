@@ -3,7 +3,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Pair, Pull, Push } from "../../index.js";
-import { closeAll, collect, drain, uniqueInproc } from "../helpers.js";
+import { closeAll, collect, drain, uniqueInproc, joinInOrder } from "../helpers.js";
 
 const part = fc.oneof(
   { weight: 2, arbitrary: fc.constant(Buffer.alloc(0)) },
@@ -37,13 +37,7 @@ describe("property: PUSH -> PULL", () => {
         const push = new Push({ sendHighWaterMark: snd });
         const pull = new Pull({ receiveHighWaterMark: rcv });
         try {
-          if (bindFirst) {
-            await pull.bind(addr);
-            push.connect(addr);
-          } else {
-            push.connect(addr);
-            await pull.bind(addr);
-          }
+          await joinInOrder(pull, push, addr, bindFirst);
           const receiving = collect(pull, msgs.length, 5000);
           await sendAll(push, msgs, awaitEach);
           expectSame(await receiving, msgs);

@@ -4,7 +4,7 @@
 // back-pressure is tested in test/wire/backpressure.test.ts).
 import { describe, expect, it } from "vitest";
 import { Dealer, Pair, Publisher, Pull, Push, Router, Subscriber, XPublisher } from "../../index.js";
-import { T, collect, drain, rejectionCode, sendUntilBlocked, str, uniqueInproc, useSockets } from "../helpers.js";
+import { T, collect, drain, rejectionCode, sendUntilBlocked, str, uniqueInproc, useSockets, joinInOrder } from "../helpers.js";
 
 const MAX_SENDS = 10_000;
 
@@ -16,13 +16,7 @@ describe("inproc HWM: PUSH -> PULL (test_hwm)", () => {
     const addr = uniqueInproc("hwm");
     const pull = s(new Pull({ receiveHighWaterMark: rcvhwm }));
     const push = s(new Push({ sendHighWaterMark: sndhwm }));
-    if (bindFirst) {
-      await pull.bind(addr);
-      push.connect(addr);
-    } else {
-      push.connect(addr);
-      await pull.bind(addr);
-    }
+    await joinInOrder(pull, push, addr, bindFirst);
     const sent = await sendUntilBlocked(push, () => null, MAX_SENDS);
     const got = await drain(pull);
     expect(got.length).toBe(sent);
