@@ -74,6 +74,14 @@ const CASES = [
   { id: "reqrep-16", kind: "reqrep", title: "REQ↔REP tcp 16 B round trip", size: 16, count: [40_000, 4_000], warmup: [1_000, 200] },
   { id: "pubsub-64", kind: "pubsub", title: "PUB→4 SUB tcp 64 B", size: 64, subs: 4, count: [200_000, 20_000] },
 ];
+let childCount = 0;
+function nodeArgs(lib, role) {
+  const a = process.env.BENCH_NODE_ARGS;
+  if (!a) return [];
+  const n = ++childCount;
+  return a.split(/\s+/).filter(Boolean).map((x) => x.replaceAll("{lib}", lib).replaceAll("{role}", role).replaceAll("{n}", String(n)));
+}
+
 function pp(id, transport, size, full, quick) {
   return { id, kind: "pushpull", transport, size, title: `PUSH→PULL ${transport} ${fmtSize(size)}`, count: [full, quick] };
 }
@@ -143,7 +151,8 @@ class Worker {
     this.child = fork(WORKER, [lib, role, JSON.stringify({ ...args, hardMs: RUN_TIMEOUT_MS + 5_000 })], {
       cwd: root,
       stdio: ["ignore", "pipe", "pipe", "ipc"],
-      execArgv: [],
+      // profiling aid: BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof --cpu-prof-name={lib}-{role}-{n}.cpuprofile"
+      execArgv: nodeArgs(lib, role),
     });
     live.add(this.child);
     const keep = (d) => (this.stderr = (this.stderr + d).slice(-2000));
