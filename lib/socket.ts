@@ -5,6 +5,7 @@ import { type Context, context as defaultContext } from "./context.js";
 import { parseEndpoint } from "./endpoint.js";
 import { ZmqError, fromSystemError, zmqError } from "./errors.js";
 import { ioTurn } from "./io-turn.js";
+import { waitBegins, waitEnds } from "./busy-poll.js";
 import { holdAlive, releaseAlive } from "./keepalive.js";
 import { type MessageLike, type Msg, toFrames } from "./message.js";
 import { type Event, Observer } from "./observer.js";
@@ -230,6 +231,7 @@ export abstract class Socket {
   private settle(w: SendWaiter | RecvWaiter, e: Error): void {
     if (w.timer !== undefined) clearTimeout(w.timer);
     releaseAlive();
+    waitEnds();
     w.reject(e);
   }
 
@@ -298,6 +300,7 @@ export abstract class Socket {
         }, t);
       }
       holdAlive();
+      waitBegins(this._opts.busyPoll);
       this.sendWaiters.push(w);
     });
   }
@@ -340,6 +343,7 @@ export abstract class Socket {
         }, t);
       }
       holdAlive();
+      waitBegins(this._opts.busyPoll);
       this.recvWaiters.push(w);
     });
   }
@@ -368,6 +372,7 @@ export abstract class Socket {
           this.sendWaiters.shift();
           if (w.timer !== undefined) clearTimeout(w.timer);
           releaseAlive();
+          waitEnds();
           w.resolve();
         }
       } while (this.flushSendsAgain);
@@ -401,6 +406,7 @@ export abstract class Socket {
           this.recvWaiters.shift();
           if (w.timer !== undefined) clearTimeout(w.timer);
           releaseAlive();
+          waitEnds();
           w.resolve(m);
         }
       } while (this.flushRecvsAgain);

@@ -44,6 +44,10 @@ export interface SocketOptions {
   ipv6: boolean;
   /** ZMQ_BACKLOG (default 100). */
   backlog: number;
+  /** omq only: µs a send or receive that has to wait keeps the event loop
+   * polling instead of sleeping (default 50; 0 = never). Adaptive: spins that
+   * go unanswered back off. See README "Busy polling". */
+  busyPoll: number;
   plainServer: boolean;
   plainUsername: string | null;
   plainPassword: string | null;
