@@ -5,7 +5,8 @@
 //
 // Flow control: outbound, the engine reads whole messages from its pipe end
 // into one batch per flush (scheduled with nextTick so a burst of sends becomes
-// one write) and stops reading while the stream wants 'drain'. Inbound, a full
+// one write, or after an I/O turn while the kernel holds writes back) and stops
+// reading while the stream wants 'drain'. Inbound, a full
 // pipe suspends the decoder and pauses the stream until writeActivated, so TCP
 // itself pushes back and memory stays bounded by the HWMs.
 import type { Socket as NetSocket } from "node:net";
@@ -158,17 +159,25 @@ export class ZmtpEngine {
     this.scheduleFlush();
   }
 
-  /** The pipe has messages to send. */
+  /** The pipe has messages to send. Flushed in this turn (nextTick) while the
+   * kernel takes everything written; once it holds some back, after a turn of
+   * the event loop, so libuv can hand the kernel what is queued as it makes
+   * room: encoding on in one long macrotask (a sender that never waits) would
+   * leave the peer with nothing to read meanwhile (ipc: ~200 KiB socket
+   * buffers, the writer woken only at 1/4 full). */
   scheduleFlush(): void {
     if (this.flushScheduled || this.closed) return;
     this.flushScheduled = true;
     ioTurn.pending++;
-    process.nextTick(() => {
-      ioTurn.pending--;
-      this.flushScheduled = false;
-      this.flush();
-    });
+    if (this.stream.writableLength > 0) setImmediate(this.flushTask);
+    else process.nextTick(this.flushTask);
   }
+
+  private readonly flushTask = (): void => {
+    ioTurn.pending--;
+    this.flushScheduled = false;
+    this.flush();
+  };
 
   /** Calls done(true) once the peer has processed everything read from the
    * pipe so far: a PING (with a context of its own) goes out behind those
