@@ -61,18 +61,18 @@ const MiB = 1024 * 1024;
 // small (2-CPU) machine the faster library needs about 1 s (long enough that
 // JIT warm-up does not dominate) and the slower is capped at MAX_MS.
 const CASES = [
-  pp("tcp-16", "tcp", 16, 3_000_000, 100_000),
-  pp("tcp-256", "tcp", 256, 2_000_000, 80_000),
-  pp("tcp-4k", "tcp", 4 * KiB, 300_000, 30_000),
+  pp("tcp-16", "tcp", 16, 5_000_000, 100_000),
+  pp("tcp-256", "tcp", 256, 3_000_000, 80_000),
+  pp("tcp-4k", "tcp", 4 * KiB, 450_000, 30_000),
   pp("tcp-64k", "tcp", 64 * KiB, 40_000, 4_000),
   pp("tcp-1m", "tcp", MiB, 2_000, 200),
-  pp("ipc-16", "ipc", 16, 3_000_000, 100_000),
-  pp("ipc-256", "ipc", 256, 2_000_000, 80_000),
-  pp("ipc-4k", "ipc", 4 * KiB, 300_000, 30_000),
+  pp("ipc-16", "ipc", 16, 5_000_000, 100_000),
+  pp("ipc-256", "ipc", 256, 3_000_000, 80_000),
+  pp("ipc-4k", "ipc", 4 * KiB, 450_000, 30_000),
   pp("ipc-64k", "ipc", 64 * KiB, 40_000, 4_000),
-  { id: "inproc-16", kind: "inproc", title: "PUSH→PULL inproc 16 B, 1 process", size: 16, count: [4_000_000, 100_000] },
+  { id: "inproc-16", kind: "inproc", title: "PUSH→PULL inproc 16 B, 1 process", size: 16, count: [6_000_000, 100_000] },
   { id: "reqrep-16", kind: "reqrep", title: "REQ↔REP tcp 16 B round trip", size: 16, count: [40_000, 4_000], warmup: [1_000, 200] },
-  { id: "pubsub-64", kind: "pubsub", title: "PUB→4 SUB tcp 64 B", size: 64, subs: 4, count: [200_000, 20_000] },
+  { id: "pubsub-64", kind: "pubsub", title: "PUB→4 SUB tcp 64 B", size: 64, subs: 4, count: [1_000_000, 20_000] },
 ];
 let childCount = 0;
 function nodeArgs(lib, role) {

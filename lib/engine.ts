@@ -33,6 +33,13 @@ const MAX_UNSENT = 1024 * 1024;
 /** Received bytes held undecoded while the pipe is full before the stream is
  * paused (then TCP pushes back on the peer). */
 const MAX_HELD = 256 * 1024;
+/** Decoded messages kept in the pipe ahead of the reader while less than
+ * MAX_HELD bytes wait undecoded; the rest of a read stays as bytes until the
+ * reader catches up. A 64 KiB read holds thousands of small messages: decoded
+ * at once, each is a view and an array that outlives a scavenge, and V8 grows
+ * its young generation to the maximum (+30 MiB RSS). The HWM still applies:
+ * past MAX_HELD bytes decoding goes on up to it, as before. */
+const DECODED_AHEAD = 256;
 /** After our FIN, how long to wait for the peer's before closing the fd. */
 const FIN_WAIT_MS = 30_000;
 /** Largest command accepted during the handshake (READY metadata...). */
@@ -83,6 +90,10 @@ export class ZmtpEngine {
   /** Messages decoded while the pipe was full. */
   private stalled: Msg[] = [];
   private inputStopped = false;
+  /** inputStopped with room in the pipe: DECODED_AHEAD reached. */
+  private lazyStop = false;
+  /** Decoding what piled up: up to the HWM, DECODED_AHEAD does not apply. */
+  private eager = false;
   private streamPaused = false;
   /** The peer closed while received data was still held for a full pipe:
    * the engine ends once that data has been delivered. */
@@ -210,6 +221,7 @@ export class ZmtpEngine {
     if (!this.inputStopped || this.closed) return;
     const pipe = this.pipe;
     if (pipe === undefined) return;
+    this.lazyStop = false;
     while (this.stalled.length > 0) {
       if (!pipe.write(this.stalled[0]!)) return;
       this.stalled.shift();
@@ -246,6 +258,7 @@ export class ZmtpEngine {
     // read again, or a paused stream never sees the peer's FIN (fd leak).
     this.stalled = [];
     this.inputStopped = false;
+    this.lazyStop = false;
     try {
       this.decoder?.resume();
     } catch {
@@ -288,6 +301,15 @@ export class ZmtpEngine {
         return;
       }
       this.decoder.push(chunk);
+      // bytes pile up while decoding waits for the reader: decode up to the HWM
+      if (this.lazyStop && this.decoder.pendingBytes >= MAX_HELD) {
+        this.eager = true;
+        try {
+          this.resumeInput();
+        } finally {
+          this.eager = false;
+        }
+      }
       // memory bound while the pipe is full: HWM messages plus MAX_HELD bytes
       if (this.inputStopped && !this.streamPaused && this.decoder.pendingBytes >= MAX_HELD) {
         this.streamPaused = true;
@@ -391,14 +413,21 @@ export class ZmtpEngine {
     if (!this.ready) throw protocolError(ERR_ZMTP_UNEXPECTED_COMMAND, "message before the handshake completed");
     const pipe = this.pipe;
     if (pipe === undefined) return; // ending: inbound is dropped
-    if (this.inputStopped || !pipe.write(msg)) {
-      // The decoder stops here and keeps the rest of the chunk; the stream is
-      // paused only once a fair amount is held (onData), so a pipe that fills
-      // and drains within one chunk costs no pause/resume round trip.
-      this.stalled.push(msg);
-      this.inputStopped = true;
-      return false;
+    if (!this.inputStopped && pipe.write(msg)) {
+      if (pipe.outboundLength >= DECODED_AHEAD && !this.eager) {
+        pipe.pauseWriting(DECODED_AHEAD >> 1);
+        this.inputStopped = true;
+        this.lazyStop = true;
+        return false;
+      }
+      return;
     }
+    // The decoder stops here and keeps the rest of the chunk; the stream is
+    // paused only once a fair amount is held (onData), so a pipe that fills
+    // and drains within one chunk costs no pause/resume round trip.
+    this.stalled.push(msg);
+    this.inputStopped = true;
+    return false;
   }
 
   /** Move queued messages from the pipe into one batch and write it. */

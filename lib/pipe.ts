@@ -46,6 +46,9 @@ class Direction {
   lwm = 0;
   conflate = false;
   writerBlocked = false;
+  /** With writerBlocked: wake the writer once the queue is down to this many
+   * (pauseWriting); -1 = libzmq's rule, at the low-water mark. */
+  wakeAt = -1;
   readerAsleep = false;
   writerClosed = false;
   readerClosed = false;
@@ -112,6 +115,7 @@ export class PipeEnd {
       d.q.clear();
     } else if (d.hwm > 0 && d.q.length >= d.hwm) {
       d.writerBlocked = true;
+      d.wakeAt = -1;
       return false;
     }
     d.q.push(msg);
@@ -122,6 +126,14 @@ export class PipeEnd {
       o.sink?.readActivated(o);
     }
     return true;
+  }
+
+  /** The writer stops before the HWM of its own accord: writeActivated follows
+   * once the reader has taken the queue down to `n` messages. */
+  pauseWriting(n: number): void {
+    const d = this.out;
+    d.writerBlocked = true;
+    d.wakeAt = n;
   }
 
   /** Whether write() would accept a message now; if not, writeActivated follows. */
@@ -144,8 +156,9 @@ export class PipeEnd {
       if (d.writerClosed) this.scheduleTerminated();
       return undefined;
     }
-    if (d.writerBlocked && d.q.length <= d.hwm - d.lwm) {
+    if (d.writerBlocked && d.q.length <= (d.wakeAt >= 0 ? d.wakeAt : d.hwm - d.lwm)) {
       d.writerBlocked = false;
+      d.wakeAt = -1;
       const o = this.other;
       if (!o.closedSelf) o.sink?.writeActivated(o);
     }

@@ -164,10 +164,18 @@ export class ZmtpEncoder {
       slab[o++] = size;
       this.pending += SHORT_HEADER_SIZE;
     } else {
+      // byte by byte: cheaper than writeUInt32BE's checks on the hot path
+      const hi = Math.floor(size / TWO_32);
+      const lo = size >>> 0;
       slab[o++] = flags | FLAG_LONG;
-      slab.writeUInt32BE(Math.floor(size / TWO_32), o);
-      slab.writeUInt32BE(size >>> 0, o + 4);
-      o += 8;
+      slab[o++] = hi >>> 24;
+      slab[o++] = (hi >>> 16) & 0xff;
+      slab[o++] = (hi >>> 8) & 0xff;
+      slab[o++] = hi & 0xff;
+      slab[o++] = lo >>> 24;
+      slab[o++] = (lo >>> 16) & 0xff;
+      slab[o++] = (lo >>> 8) & 0xff;
+      slab[o++] = lo & 0xff;
       this.pending += LONG_HEADER_SIZE;
     }
     this.used = o;
@@ -188,7 +196,9 @@ export class ZmtpEncoder {
       for (let i = 0; i < size; i++) slab[o++] = b[i]!;
       this.used = o;
     } else {
-      this.used += b.copy(this.slab, this.used);
+      // TypedArray set, not Buffer.copy: same memcpy without copy()'s argument checks
+      this.slab.set(b, this.used);
+      this.used += size;
     }
   }
 }
