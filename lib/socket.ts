@@ -5,7 +5,7 @@ import { type Context, context as defaultContext } from "./context.js";
 import { parseEndpoint } from "./endpoint.js";
 import { ZmqError, fromSystemError, zmqError } from "./errors.js";
 import { ioTurn } from "./io-turn.js";
-import { waitBegins, waitEnds } from "./busy-poll.js";
+import { BusyPoller } from "./busy-poll.js";
 import { holdAlive, releaseAlive } from "./keepalive.js";
 import { type MessageLike, type Msg, toFrames } from "./message.js";
 import { type Event, Observer } from "./observer.js";
@@ -55,6 +55,7 @@ export abstract class Socket {
   private readonly connections = new Map<string, Connection[]>();
   private readonly sendWaiters = new RingQueue<SendWaiter>();
   private readonly recvWaiters = new RingQueue<RecvWaiter>();
+  private readonly poller = new BusyPoller();
   private flushingSends = false;
   private flushSendsAgain = false;
   private flushingRecvs = false;
@@ -231,7 +232,7 @@ export abstract class Socket {
   private settle(w: SendWaiter | RecvWaiter, e: Error): void {
     if (w.timer !== undefined) clearTimeout(w.timer);
     releaseAlive();
-    waitEnds();
+    this.poller.waitEnds();
     w.reject(e);
   }
 
@@ -300,7 +301,7 @@ export abstract class Socket {
         }, t);
       }
       holdAlive();
-      waitBegins(this._opts.busyPoll);
+      this.poller.waitBegins(this._opts.busyPoll);
       this.sendWaiters.push(w);
     });
   }
@@ -343,7 +344,7 @@ export abstract class Socket {
         }, t);
       }
       holdAlive();
-      waitBegins(this._opts.busyPoll);
+      this.poller.waitBegins(this._opts.busyPoll);
       this.recvWaiters.push(w);
     });
   }
@@ -372,7 +373,7 @@ export abstract class Socket {
           this.sendWaiters.shift();
           if (w.timer !== undefined) clearTimeout(w.timer);
           releaseAlive();
-          waitEnds();
+          this.poller.waitEnds();
           w.resolve();
         }
       } while (this.flushSendsAgain);
@@ -406,7 +407,7 @@ export abstract class Socket {
           this.recvWaiters.shift();
           if (w.timer !== undefined) clearTimeout(w.timer);
           releaseAlive();
-          waitEnds();
+          this.poller.waitEnds();
           w.resolve(m);
         }
       } while (this.flushRecvsAgain);
