@@ -94,6 +94,8 @@ export class ZmtpEngine {
   private lazyStop = false;
   /** Decoding what piled up: up to the HWM, DECODED_AHEAD does not apply. */
   private eager = false;
+  /** A check is due next turn: a lazy stop lasts one turn of the event loop. */
+  private lazyCheck = false;
   private streamPaused = false;
   /** The peer closed while received data was still held for a full pipe:
    * the engine ends once that data has been delivered. */
@@ -208,6 +210,10 @@ export class ZmtpEngine {
    * full pipe is still delivered (as libzmq, which stops reading instead). */
   private peerGone(err: unknown): void {
     if (this.closed) return;
+    if (this.lazyStop) {
+      this.decodeEagerly();
+      if (this.closed) return;
+    }
     const d = this.decoder;
     if (this.ready && this.pipe !== undefined && (this.stalled.length > 0 || (d !== undefined && (d.suspended || d.pendingBytes > 0)))) {
       this.peerEnded ??= err;
@@ -215,6 +221,25 @@ export class ZmtpEngine {
     }
     this.fail(this.ready ? "active" : "handshake", "other", err);
   }
+
+  /** Decode what is held up to the HWM, as if DECODED_AHEAD did not exist. */
+  private decodeEagerly(): void {
+    this.eager = true;
+    try {
+      this.resumeInput();
+    } finally {
+      this.eager = false;
+    }
+  }
+
+  /** A reader that has not caught up within a turn is not keeping pace: the
+   * commands behind its messages (a PING owed a PONG) and the peer's close
+   * must not wait for it, so everything up to the HWM is decoded, as libzmq
+   * does. A reader that keeps pace has cleared the lazy stop by now. */
+  private readonly lazyExpired = (): void => {
+    this.lazyCheck = false;
+    if (this.lazyStop && !this.closed) this.decodeEagerly();
+  };
 
   /** The pipe has room again: deliver what was held and read the stream again. */
   resumeInput(): void {
@@ -302,14 +327,7 @@ export class ZmtpEngine {
       }
       this.decoder.push(chunk);
       // bytes pile up while decoding waits for the reader: decode up to the HWM
-      if (this.lazyStop && this.decoder.pendingBytes >= MAX_HELD) {
-        this.eager = true;
-        try {
-          this.resumeInput();
-        } finally {
-          this.eager = false;
-        }
-      }
+      if (this.lazyStop && this.decoder.pendingBytes >= MAX_HELD) this.decodeEagerly();
       // memory bound while the pipe is full: HWM messages plus MAX_HELD bytes
       if (this.inputStopped && !this.streamPaused && this.decoder.pendingBytes >= MAX_HELD) {
         this.streamPaused = true;
@@ -418,6 +436,10 @@ export class ZmtpEngine {
         pipe.pauseWriting(DECODED_AHEAD >> 1);
         this.inputStopped = true;
         this.lazyStop = true;
+        if (!this.lazyCheck) {
+          this.lazyCheck = true;
+          setImmediate(this.lazyExpired);
+        }
         return false;
       }
       return;

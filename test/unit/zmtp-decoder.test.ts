@@ -1,3 +1,5 @@
+import { deepStrictEqual } from "node:assert";
+import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
 import { ZmtpDecoder, type DecoderSink, DEFAULT_MAX_FRAMES } from "../../lib/zmtp-decoder.js";
 import { ZmqError } from "../../lib/errors.js";
@@ -232,4 +234,25 @@ describe("ZmtpDecoder", () => {
     d.push(hex("61 00 00"));
     expect(d.inMessage).toBe(false);
   }, T);
+});
+
+describe("decoded frames are plain Buffers (zero-copy views of the read buffer)", () => {
+  it("pass node:assert deepStrictEqual against Buffer.from, and share the read buffer's memory", () => {
+    const wire = Buffer.concat([encodeMessage([Buffer.from("hello"), Buffer.alloc(300, 7)]), encodeMessage([Buffer.from("z")])]);
+    const got: Msg[] = [];
+    const d = new ZmtpDecoder({ onMessage: (m) => void got.push(m), onCommand: () => {} }, { maxMessageSize: -1 });
+    d.push(wire);
+    expect(got.length).toBe(2);
+    // a Buffer whose prototype is not Buffer.prototype fails this (found in review)
+    deepStrictEqual(got[0], [Buffer.from("hello"), Buffer.alloc(300, 7)]);
+    deepStrictEqual(got[1], [Buffer.from("z")]);
+    for (const m of got) {
+      for (const f of m) {
+        expect(Object.getPrototypeOf(f)).toBe(Buffer.prototype);
+        expect(f.constructor).toBe(Buffer);
+      }
+    }
+    expect(inspect(got[1]![0])).toBe(inspect(Buffer.from("z")));
+    expect(got[0]![1]!.buffer).toBe(wire.buffer);
+  });
 });
