@@ -88,6 +88,15 @@ export function eventsSeen(sock: Socket, type: EventType | readonly EventType[],
 }
 
 /** Rejects with `what` if p does not settle within ms. */
+/** Poll `pred` every 10 ms for up to `ms`; throws naming `what` on timeout. */
+export async function until(pred: () => boolean, ms = 5000, what = "condition"): Promise<void> {
+  const end = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 export function within<V>(p: Promise<V>, ms: number, what: string): Promise<V> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {

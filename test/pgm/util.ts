@@ -97,14 +97,7 @@ export class PacketLog {
   }
 }
 
-/** Poll `cond` every 10 ms for up to `ms`. */
-export async function until(cond: () => boolean, ms = 3000, what = "condition"): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+export { until } from "../helpers.js";
 
 /** A deterministic body of `n` bytes for message i. */
 export function body(i: number, n: number): Buffer {

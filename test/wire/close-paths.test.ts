@@ -7,6 +7,7 @@ import { readdirSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { Dealer, Pull, Push, XPublisher } from "../../index.js";
 import { RawPeer, command, greeting, ready } from "./raw-peer.js";
+import { until } from "../helpers.js";
 
 const open: Array<{ close(): void }> = [];
 afterEach(() => {
@@ -14,14 +15,6 @@ afterEach(() => {
 });
 
 const fds = () => readdirSync("/proc/self/fd").length;
-
-async function until(pred: () => boolean, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 async function handshaken(push: Push): Promise<void> {
   let done = false;

@@ -6,7 +6,7 @@
 // close is seen; every message arrives once, in order.
 import { afterEach, describe, expect, it } from "vitest";
 import { Pull } from "../../index.js";
-import { eventsSeen } from "../helpers.js";
+import { eventsSeen, until } from "../helpers.js";
 import { RawPeer, command, frame, greeting, ready } from "./raw-peer.js";
 
 const open: Array<{ close(): void }> = [];
@@ -19,14 +19,6 @@ function decoded(pull: Pull): number {
   const pipes = [...(pull as unknown as { pipes: Set<{ inboundLength: number }> }).pipes];
   expect(pipes.length).toBeLessThanOrEqual(1);
   return pipes[0]?.inboundLength ?? 0;
-}
-
-async function until(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (cond()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 /** n numbered 8-byte messages in one buffer, from `first`. */
@@ -78,7 +70,7 @@ describe("lazy decoding over tcp", () => {
   it("a reader that does not read: after a turn it decodes up to the HWM, as before", async () => {
     const { pull, peer } = await connectedPull(1000);
     peer.write(numbered(0, 5000));
-    await until(() => decoded(pull) === 1000, "a full pipe (RCVHWM 1000)");
+    await until(() => decoded(pull) === 1000, 5000, "a full pipe (RCVHWM 1000)");
     await receiveNumbered(pull, 5000);
   }, 30_000);
 
@@ -99,7 +91,7 @@ describe("lazy decoding over tcp", () => {
   it("past 256 KiB of waiting bytes it decodes up to the HWM, as libzmq fills its pipe", async () => {
     const { pull, peer } = await connectedPull(1000);
     peer.write(numbered(0, 40_000)); // 400 KB
-    await until(() => decoded(pull) === 1000, "a full pipe (RCVHWM 1000)");
+    await until(() => decoded(pull) === 1000, 5000, "a full pipe (RCVHWM 1000)");
     await receiveNumbered(pull, 40_000);
   }, 30_000);
 
@@ -107,7 +99,7 @@ describe("lazy decoding over tcp", () => {
     const { pull, peer } = await connectedPull(0);
     peer.write(numbered(0, 100_000)); // 1 MB
     // everything but the last MAX_HELD bytes is decoded: the stream is never paused
-    await until(() => decoded(pull) >= 100_000 - (256 * 1024) / 10, "most of 100 000 messages decoded");
+    await until(() => decoded(pull) >= 100_000 - (256 * 1024) / 10, 5000, "most of 100 000 messages decoded");
     expect(peer.socket.writableLength).toBe(0);
     await receiveNumbered(pull, 100_000);
   }, 60_000);

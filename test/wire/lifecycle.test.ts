@@ -8,6 +8,7 @@ import { dirname, join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { Dealer, type Event, Publisher, Pull, Push, Reply, Request, Router, Subscriber } from "../../index.js";
 import { RawPeer, greeting, ready } from "./raw-peer.js";
+import { until } from "../helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "omq-wire-"));
 let n = 0;
@@ -27,14 +28,6 @@ function record(sock: { events: { on(t: Event["type"], f: (e: Event) => void): u
   const out: Event[] = [];
   for (const t of types) sock.events.on(t, (e) => out.push(e));
   return out;
-}
-
-async function until(pred: () => boolean, ms = 5000, what = "condition"): Promise<void> {
-  const end = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 /** A free tcp port: bind, read, release. */

@@ -4,6 +4,7 @@
 import { connect } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { Context, Dealer, Pull, Push, Router } from "../../index.js";
+import { until } from "../helpers.js";
 
 const open: Array<{ close(): void }> = [];
 afterEach(() => {
@@ -13,14 +14,6 @@ afterEach(() => {
 /** Handles Node keeps for the process (sockets, servers, timers). */
 function handleCount(): number {
   return (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles().length;
-}
-
-async function until(pred: () => boolean, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 describe("resources", () => {
