@@ -6,9 +6,10 @@
 // Flow control: outbound, the engine reads whole messages from its pipe end
 // into one batch per flush (scheduled with nextTick so a burst of sends becomes
 // one write, or after an I/O turn while the kernel holds writes back) and stops
-// reading while the stream wants 'drain'. Inbound, a full
-// pipe suspends the decoder and pauses the stream until writeActivated, so TCP
-// itself pushes back and memory stays bounded by the HWMs.
+// reading while the stream wants 'drain'. Inbound, decoding stops 256 messages
+// ahead of a reader that keeps pace (DECODED_AHEAD); a full pipe suspends the
+// decoder and pauses the stream until writeActivated, so TCP itself pushes
+// back and memory stays bounded by the HWMs.
 import type { Socket as NetSocket } from "node:net";
 import { ZmqError } from "./errors.js";
 import { ioTurn } from "./io-turn.js";
@@ -33,12 +34,13 @@ const MAX_UNSENT = 1024 * 1024;
 /** Received bytes held undecoded while the pipe is full before the stream is
  * paused (then TCP pushes back on the peer). */
 const MAX_HELD = 256 * 1024;
-/** Decoded messages kept in the pipe ahead of the reader while less than
- * MAX_HELD bytes wait undecoded; the rest of a read stays as bytes until the
- * reader catches up. A 64 KiB read holds thousands of small messages: decoded
- * at once, each is a view and an array that outlives a scavenge, and V8 grows
- * its young generation to the maximum (+30 MiB RSS). The HWM still applies:
- * past MAX_HELD bytes decoding goes on up to it, as before. */
+/** Decoded messages kept in the pipe ahead of a reader that keeps pace; the
+ * rest of a read stays as bytes until the reader catches up. A 64 KiB read
+ * holds thousands of small messages: decoded at once, each is a view and an
+ * array that outlives a scavenge, and V8 grows its young generation to the
+ * maximum (+30 MiB RSS). Nothing else changes: after one turn of the event
+ * loop without the reader catching up, past MAX_HELD waiting bytes, or when
+ * the peer closes, decoding goes on up to the HWM as before. */
 const DECODED_AHEAD = 256;
 /** After our FIN, how long to wait for the peer's before closing the fd. */
 const FIN_WAIT_MS = 30_000;
