@@ -42,6 +42,9 @@ const MAX_HELD = 256 * 1024;
  * loop without the reader catching up, past MAX_HELD waiting bytes, or when
  * the peer closes, decoding goes on up to the HWM as before. */
 const DECODED_AHEAD = 256;
+/** Direct reads only for bodies missing at least this much: below it a read
+ * into a fresh 64 KiB buffer, which may also hold the next frames, does better. */
+const DIRECT_READ_MIN = 64 * 1024;
 /** After our FIN, how long to wait for the peer's before closing the fd. */
 const FIN_WAIT_MS = 30_000;
 /** Largest command accepted during the handshake (READY metadata...). */
@@ -313,6 +316,30 @@ export class ZmtpEngine {
   destroy(): void {
     if (this.closed) return;
     this.fail(this.ready ? "active" : "handshake", undefined, undefined, true);
+  }
+
+  /** Direct reads (a stream made with net's `onread`, see transports/stream.ts):
+   * where the next read may land, the rest of a large body being assembled;
+   * undefined means "a fresh buffer, then input()". */
+  readTarget(): Buffer | undefined {
+    if (this.closed || this.inputStopped || !this.ready) return undefined;
+    return this.decoder?.readTarget(DIRECT_READ_MIN);
+  }
+
+  /** `n` bytes were read into the Buffer readTarget() returned. */
+  directRead(n: number): void {
+    if (this.closed) return;
+    this.received++;
+    try {
+      this.decoder!.wrote(n);
+    } catch (err) {
+      this.fail("active", "protocol", err);
+    }
+  }
+
+  /** Bytes read from the stream, when they do not come as 'data' events. */
+  input(chunk: Buffer): void {
+    this.onData(chunk);
   }
 
   private onData(chunk: Buffer): void {

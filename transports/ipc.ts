@@ -97,6 +97,6 @@ export const ipcTransport: Transport = {
   connect(ep: Endpoint, host: TransportHost, opts: ConnectOptions): Connection {
     if (ep.transport !== "ipc") throw zmqError("EINVAL");
     const path = socketPath(ep);
-    return new StreamConnecter({ dial: () => createConnection({ path }) }, ep.address, host, opts);
+    return new StreamConnecter({ dial: (onread) => createConnection({ path, onread }) }, ep.address, host, opts);
   },
 };

@@ -2,7 +2,7 @@
 // ZMTP engine and session, and a connecter that dials, retries with libzmq's
 // backoff and reports the zeromq.js event sequence. tcp.ts and ipc.ts only
 // say how to listen and how to dial.
-import type { Server, Socket as NetSocket } from "node:net";
+import type { OnReadOpts, Server, Socket as NetSocket } from "node:net";
 import { ZmtpEngine } from "../lib/engine.js";
 import type { EngineEnd } from "../lib/engine.js";
 import { ZmqError, fromSystemError } from "../lib/errors.js";
@@ -35,11 +35,54 @@ export function syncStreamPeers(host: object): Promise<void> {
 
 /** How a stream transport makes connections. */
 export interface StreamDialer {
-  /** Start one connection attempt; the socket emits 'connect' or 'error'. */
-  dial(): NetSocket;
+  /** Start one connection attempt; the socket emits 'connect' or 'error'.
+   * `onread` goes into the connect options (DirectReads). */
+  dial(onread: OnReadOpts): NetSocket;
 }
 
-export function startEngine(stream: NetSocket, host: TransportHost, session: Session): ZmtpEngine {
+/** Node's size for a read when nobody says otherwise. */
+const READ_SIZE = 64 * 1024;
+
+/**
+ * Reads for a socket we dial, through net's `onread`: each read goes into a
+ * fresh 64 KiB Buffer as Node's own (the decoder keeps views of it), except
+ * when the engine is assembling a large body: then the read lands straight in
+ * the body's missing part, one copy and as many bytes per syscall as the
+ * kernel has, as libzmq reads large messages. Node offers `onread` only for
+ * sockets it connects, so accepted connections keep 'data' events.
+ */
+class DirectReads {
+  private engine: ZmtpEngine | undefined;
+  private target: Buffer | undefined;
+  /** Bytes read before the engine existed (none expected: reading starts after 'connect'). */
+  private early: Buffer[] = [];
+
+  readonly options: OnReadOpts = {
+    buffer: (): Uint8Array => {
+      const t = this.engine?.readTarget();
+      this.target = t;
+      return t ?? Buffer.allocUnsafeSlow(READ_SIZE);
+    },
+    callback: (n: number, buf: Uint8Array): boolean => {
+      if (buf === this.target) {
+        this.target = undefined;
+        this.engine!.directRead(n);
+        return true;
+      }
+      const chunk = Buffer.from(buf.buffer, buf.byteOffset, n);
+      if (this.engine !== undefined) this.engine.input(chunk);
+      else this.early.push(chunk);
+      return true;
+    },
+  };
+
+  attach(engine: ZmtpEngine): void {
+    this.engine = engine;
+    for (const c of this.early.splice(0)) engine.input(c);
+  }
+}
+
+export function startEngine(stream: NetSocket, host: TransportHost, session: Session, reads?: DirectReads): ZmtpEngine {
   const o = host.options;
   const engine = new ZmtpEngine(
     stream,
@@ -57,6 +100,7 @@ export function startEngine(stream: NetSocket, host: TransportHost, session: Ses
     session,
   );
   session.setEngine(engine);
+  reads?.attach(engine);
   return engine;
 }
 
@@ -139,8 +183,9 @@ export class StreamConnecter implements Connection, SessionOwner {
     if (this.closed) return;
     this.retryTimer = undefined;
     let s: NetSocket;
+    const reads = new DirectReads();
     try {
-      s = this.dialer.dial();
+      s = this.dialer.dial(reads.options);
     } catch (err) {
       this.host.emit({ type: "close", address: this.address, error: fromSystemError(err, this.address) });
       this.scheduleRetry();
@@ -176,7 +221,7 @@ export class StreamConnecter implements Connection, SessionOwner {
       applySocketOptions(s, this.host);
       this.host.emit({ type: "connect", address: this.address });
       this.currentInterval = this.host.options.reconnectInterval;
-      startEngine(s, this.host, this.session);
+      startEngine(s, this.host, this.session, reads);
     });
   }
 

@@ -48,8 +48,8 @@ export const tcpTransport: Transport = {
     const source = ep.source;
     return new StreamConnecter(
       {
-        dial: () => {
-          const o: TcpNetConnectOpts = { host: target, port, noDelay: true };
+        dial: (onread) => {
+          const o: TcpNetConnectOpts = { host: target, port, noDelay: true, onread };
           // without the ipv6 option host names resolve to IPv4, as libzmq; literals go as given
           if (!host.options.ipv6 || !isIPv6(target)) o.family = isIPv6(target) ? 6 : 4;
           if (source !== undefined) {

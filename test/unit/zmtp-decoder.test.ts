@@ -256,3 +256,67 @@ describe("decoded frames are plain Buffers (zero-copy views of the read buffer)"
     expect(got[0]![1]!.buffer).toBe(wire.buffer);
   });
 });
+
+describe("large bodies: assembled in a buffer of their own, read into directly", () => {
+  function longHeader(size: number, flags = 0): Buffer {
+    const h = Buffer.alloc(9);
+    h[0] = flags | 0x02;
+    h.writeBigUInt64BE(BigInt(size), 1);
+    return h;
+  }
+
+  it("a peer's declared size is not allocated before an eighth of it has arrived", () => {
+    const got: Msg[] = [];
+    const d = new ZmtpDecoder({ onMessage: (m) => void got.push(m), onCommand: () => {} }, { maxMessageSize: -1 });
+    const size = 1 << 30; // 1 GiB declared
+    d.push(Buffer.concat([longHeader(size), Buffer.alloc(100_000, 1)]));
+    expect(d.readTarget(1)).toBeUndefined(); // nothing allocated for it: only the 100 000 bytes held
+    const big = 800_000;
+    const d2 = new ZmtpDecoder({ onMessage: (m) => void got.push(m), onCommand: () => {} }, { maxMessageSize: -1 });
+    d2.push(Buffer.concat([longHeader(big), Buffer.alloc(big / 8 - 1, 2)]));
+    expect(d2.readTarget(1)).toBeUndefined();
+    d2.push(Buffer.alloc(1, 2)); // now an eighth is here
+    const t = d2.readTarget(1)!;
+    expect(t.length).toBe(big - big / 8);
+    t.fill(3);
+    d2.wrote(t.length);
+    expect(got.length).toBe(1);
+    const body = got[0]![0]!;
+    expect(body.length).toBe(big);
+    expect(body[0]).toBe(2);
+    expect(body[big / 8 - 1]).toBe(2);
+    expect(body[big / 8]).toBe(3);
+    expect(body[big - 1]).toBe(3);
+    // the read target was the body itself: no copy
+    expect(t.buffer).toBe(body.buffer);
+  });
+
+  it("offers no target for commands, while suspended, or with bytes waiting", () => {
+    let suspend = true;
+    const d = new ZmtpDecoder({ onMessage: () => (suspend ? false : undefined), onCommand: () => {} }, { maxMessageSize: -1 });
+    // a command body of 200 000 bytes: never assembled in place
+    const cmd = encodeCommand("X-BIG", Buffer.alloc(200_000, 1));
+    d.push(cmd.subarray(0, 100_000));
+    expect(d.readTarget(1)).toBeUndefined();
+    d.push(cmd.subarray(100_000));
+    // a message, then a large one behind it while suspended
+    const small = encodeMessage([Buffer.from("a")]);
+    const large = encodeMessage([Buffer.alloc(200_000, 5)]);
+    d.push(Buffer.concat([small, large.subarray(0, 100_000)]));
+    expect(d.suspended).toBe(true);
+    expect(d.readTarget(1)).toBeUndefined();
+    suspend = false;
+    d.resume();
+    expect(d.readTarget(1)!.length).toBe(large.length - 100_000);
+    d.push(Buffer.alloc(1)); // bytes pushed instead: they go in, the target shrinks
+    expect(d.readTarget(1)!.length).toBe(large.length - 100_001);
+  });
+
+  it("a direct read larger than what is missing is refused (EPROTO), never written past the body", () => {
+    const d = new ZmtpDecoder({ onMessage: () => {}, onCommand: () => {} }, { maxMessageSize: -1 });
+    d.push(Buffer.concat([longHeader(100_000), Buffer.alloc(50_000)]));
+    const t = d.readTarget(1)!;
+    expect(t.length).toBe(50_000);
+    expect(() => d.wrote(50_001)).toThrow(ZmqError);
+  });
+});
