@@ -66,6 +66,7 @@ const CASES = [
   pp("tcp-4k", "tcp", 4 * KiB, 450_000, 30_000),
   pp("tcp-64k", "tcp", 64 * KiB, 40_000, 4_000),
   pp("tcp-1m", "tcp", MiB, 2_000, 200),
+  { ...pp("tcp-1m-dial", "tcp", MiB, 2_000, 200), dial: true, title: "PUSH→PULL tcp 1 MiB, receiver dials" },
   pp("ipc-16", "ipc", 16, 5_000_000, 100_000),
   pp("ipc-256", "ipc", 256, 3_000_000, 80_000),
   pp("ipc-4k", "ipc", 4 * KiB, 450_000, 30_000),
@@ -246,11 +247,21 @@ async function runOnce(c, lib) {
   const count = countOf(c);
   if (c.kind === "pushpull") {
     return supervise(async (spawn) => {
-      const recv = spawn(lib, "pull", { endpoint: endpointFor(c.transport), size });
-      const send = spawn(lib, "push", { size, count, maxMs: MAX_MS });
-      const { endpoint } = await recv.wait("ready");
-      await send.wait("ready");
-      send.send({ cmd: "connect", endpoint });
+      let recv, send;
+      if (c.dial) {
+        recv = spawn(lib, "pull", { dial: true, size });
+        send = spawn(lib, "push", { bind: true, endpoint: endpointFor(c.transport), size, count, maxMs: MAX_MS });
+        const { endpoint } = await send.wait("ready");
+        await recv.wait("ready");
+        recv.send({ cmd: "connect", endpoint });
+        send.send({ cmd: "go" });
+      } else {
+        recv = spawn(lib, "pull", { endpoint: endpointFor(c.transport), size });
+        send = spawn(lib, "push", { size, count, maxMs: MAX_MS });
+        const { endpoint } = await recv.wait("ready");
+        await send.wait("ready");
+        send.send({ cmd: "connect", endpoint });
+      }
       const s = await send.wait("result");
       const r = await recv.wait("result");
       check(r.received === s.sent, `receiver got ${r.received} of ${s.sent} messages`);

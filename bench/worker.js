@@ -145,9 +145,18 @@ const roles = {
   // PUSH/PULL receiver: binds, reports its endpoint, counts until the end marker.
   async pull() {
     const sock = track(new lib.Pull({ linger: 0 }));
-    await sock.bind(args.endpoint);
-    const stopRss = startRssSampler();
-    report({ type: "ready", endpoint: sock.lastEndpoint });
+    let stopRss;
+    if (args.dial) {
+      // the receiver dials the sender (a worker pulling from a ventilator)
+      stopRss = startRssSampler();
+      report({ type: "ready" });
+      const { endpoint } = await waitCmd("connect");
+      sock.connect(endpoint);
+    } else {
+      await sock.bind(args.endpoint);
+      stopRss = startRssSampler();
+      report({ type: "ready", endpoint: sock.lastEndpoint });
+    }
     const r = await receiveLoop(sock, args.size);
     report({ type: "result", ...r, ...stopRss() });
     status.phase = "done";
@@ -156,9 +165,15 @@ const roles = {
   // PUSH/PULL sender: connects when told, sends, then the end marker; waits for exit.
   async push() {
     const sock = track(new lib.Push({ linger: 0 }));
-    report({ type: "ready" });
-    const { endpoint } = await waitCmd("connect");
-    sock.connect(endpoint);
+    if (args.bind) {
+      await sock.bind(args.endpoint);
+      report({ type: "ready", endpoint: sock.lastEndpoint });
+      await waitCmd("go"); // the first send waits for the receiver's connection
+    } else {
+      report({ type: "ready" });
+      const { endpoint } = await waitCmd("connect");
+      sock.connect(endpoint);
+    }
     const buf = dataBuf(args.size);
     const rssStart = process.memoryUsage.rss();
     const r = await sendLoop(sock, buf, args.count, args.maxMs);
