@@ -1,7 +1,9 @@
 // Bytes -> ZMTP frames -> whole messages and commands, as an explicit state machine
 // (flags -> size -> body) with a count of bytes still needed, like libzmq's v2_decoder
 // and zmq.rs's `waiting_for`. Frames are checked at the header, before any byte of the
-// body is kept, so a peer-chosen size can never make us allocate (CVE-2019-6250 lesson).
+// body is kept, and a body is given a buffer of its own only once an eighth of it has
+// arrived, so a peer-chosen size can make us allocate at most 8x what the peer has sent
+// (CVE-2019-6250 lesson).
 import { constants as bufferConstants } from "node:buffer";
 import { ZmqError } from "./errors.js";
 import type { Msg } from "./message.js";

@@ -54,6 +54,8 @@ const READ_SIZE = 64 * 1024;
 class DirectReads {
   private engine: ZmtpEngine | undefined;
   private target: Buffer | undefined;
+  /** A read buffer whose bytes were copied out: the next read may reuse it. */
+  private spare: Buffer | undefined;
   /** Bytes read before the engine existed (none expected: reading starts after 'connect'). */
   private early: Buffer[] = [];
 
@@ -61,7 +63,10 @@ class DirectReads {
     buffer: (): Uint8Array => {
       const t = this.engine?.readTarget();
       this.target = t;
-      return t ?? Buffer.allocUnsafeSlow(READ_SIZE);
+      if (t !== undefined) return t;
+      const spare = this.spare;
+      this.spare = undefined;
+      return spare ?? Buffer.allocUnsafeSlow(READ_SIZE);
     },
     callback: (n: number, buf: Uint8Array): boolean => {
       if (buf === this.target) {
@@ -69,7 +74,17 @@ class DirectReads {
         this.engine!.directRead(n);
         return true;
       }
-      const chunk = Buffer.from(buf.buffer, buf.byteOffset, n);
+      // Frames are views of their chunk: a 7-byte read must not keep 64 KiB
+      // alive (Node trims its own 'data' chunks to size). A read that filled
+      // at least half the buffer is handed on as it is (at most 2x held);
+      // a smaller one is copied out and the buffer used again.
+      let chunk: Buffer;
+      if (n * 2 >= buf.length) chunk = Buffer.from(buf.buffer, buf.byteOffset, n);
+      else {
+        chunk = Buffer.allocUnsafe(n);
+        chunk.set(buf.subarray(0, n));
+        this.spare = buf as Buffer;
+      }
       if (this.engine !== undefined) this.engine.input(chunk);
       else this.early.push(chunk);
       return true;

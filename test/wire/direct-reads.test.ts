@@ -66,3 +66,31 @@ for (const t of [tcpTransport, ipcTransport]) {
     }, 60_000);
   });
 }
+
+describe("tcp: memory behind a dialing PULL that does not read", () => {
+  it("small messages arriving one read at a time do not each keep a 64 KiB read buffer alive", async () => {
+    const push = new Push({ linger: 0 });
+    const pull = new Pull({ linger: 0, receiveHighWaterMark: 10 });
+    open.push(push, pull);
+    await push.bind("tcp://127.0.0.1:*");
+    pull.connect(push.lastEndpoint!);
+    await push.send(Buffer.alloc(100, 1));
+    const [first] = await pull.receive(); // connected and handshaken
+    expect(first!.length).toBe(100);
+    const before = process.memoryUsage().arrayBuffers;
+    // one message per turn: each arrives in a read of its own; the PULL holds
+    // 10 decoded and the rest as undecoded bytes (up to 256 KiB), then pauses
+    for (let i = 0; i < 2000; i++) {
+      await push.send(Buffer.alloc(100, 2));
+      await new Promise((r) => setImmediate(r));
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    const grown = process.memoryUsage().arrayBuffers - before;
+    // 2000 x 100 B = 200 KB received; 2000 retained 64 KiB buffers would be 131 MB
+    expect(grown).toBeLessThan(8 * 1024 * 1024);
+    for (let i = 0; i < 2000; i++) {
+      const [m] = await pull.receive();
+      if (m![0] !== 2 || m!.length !== 100) expect([m![0], m!.length]).toEqual([2, 100]);
+    }
+  }, 60_000);
+});
