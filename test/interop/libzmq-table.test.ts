@@ -318,16 +318,19 @@ const DEALER_ROUTER: PairSpec = {
   },
 };
 
+/** Symmetric types: the message one way, then reversed the other way. */
+const bothWays: PairSpec["transfer"] = async (ctx, p, what) => {
+  await ctx.a.send(p);
+  assertFrames(await recv(ctx.b, what), p, `${lbl(ctx, "a")} -> ${lbl(ctx, "b")} ${what}`);
+  const r = reversed(p);
+  await ctx.b.send(r);
+  assertFrames(await recv(ctx.a, what), r, `${lbl(ctx, "b")} -> ${lbl(ctx, "a")} ${what}`);
+};
+
 const DEALER_DEALER: PairSpec = {
   a: "dealer",
   b: "dealer",
-  async transfer(ctx, p, what) {
-    await ctx.a.send(p);
-    assertFrames(await recv(ctx.b, what), p, `${lbl(ctx, "a")} -> ${lbl(ctx, "b")} ${what}`);
-    const r = reversed(p);
-    await ctx.b.send(r);
-    assertFrames(await recv(ctx.a, what), r, `${lbl(ctx, "b")} -> ${lbl(ctx, "a")} ${what}`);
-  },
+  transfer: bothWays,
 };
 
 const ROUTER_ROUTER: PairSpec = {
@@ -398,13 +401,7 @@ const PUSH_PULL: PairSpec = {
 const PAIR_PAIR: PairSpec = {
   a: "pair",
   b: "pair",
-  async transfer(ctx, p, what) {
-    await ctx.a.send(p);
-    assertFrames(await recv(ctx.b, what), p, `${lbl(ctx, "a")} -> ${lbl(ctx, "b")} ${what}`);
-    const r = reversed(p);
-    await ctx.b.send(r);
-    assertFrames(await recv(ctx.a, what), r, `${lbl(ctx, "b")} -> ${lbl(ctx, "a")} ${what}`);
-  },
+  transfer: bothWays,
 };
 
 const PAIRS: PairSpec[] = [

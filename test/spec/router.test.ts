@@ -4,6 +4,25 @@ import { describe, expect, it } from "vitest";
 import { Dealer, Request, Router } from "../../index.js";
 import { T, collect, drain, rejectionCode, settled, str, transports, uniqueInproc, useSockets } from "../helpers.js";
 
+/** A mandatory ROUTER (SNDHWM 1) whose peer "F" (RCVHWM 1) is full after two
+ * sends, beside a free peer "O": the next send to "F" has to wait. inproc,
+ * where HWMs are exact. */
+async function fullPeer(
+  s: ReturnType<typeof useSockets>,
+  extra: { handover?: boolean } = {},
+): Promise<{ router: Router; full: Dealer; other: Dealer; addr: string }> {
+  const addr = uniqueInproc();
+  const router = s(new Router({ mandatory: true, sendHighWaterMark: 1, ...extra }));
+  await router.bind(addr);
+  const full = s(new Dealer({ routingId: "F", receiveHighWaterMark: 1 }));
+  const other = s(new Dealer({ routingId: "O" }));
+  full.connect(addr);
+  other.connect(addr);
+  await router.send(["F", "1"]);
+  await router.send(["F", "2"]);
+  return { router, full, other, addr };
+}
+
 for (const t of transports) {
   describe(`ROUTER over ${t.name}`, () => {
     const s = useSockets();
@@ -225,15 +244,7 @@ describe("ROUTER, inproc-only facts", () => {
   // over a network the engine keeps moving the pipe's messages into socket
   // buffers, so "full" is only reached after an unknown amount of data.
   it("mandatory: a send waiting for a full peer that times out lets the next queued send go", async () => {
-    const addr = uniqueInproc();
-    const router = s(new Router({ mandatory: true, sendHighWaterMark: 1 }));
-    await router.bind(addr);
-    const full = s(new Dealer({ routingId: "F", receiveHighWaterMark: 1 }));
-    const free = s(new Dealer({ routingId: "O" }));
-    full.connect(addr);
-    free.connect(addr);
-    await router.send(["F", "1"]);
-    await router.send(["F", "2"]);
+    const { router, other: free } = await fullPeer(s);
     router.sendTimeout = 20;
     const stuck = router.send(["F", "3"]);
     router.sendTimeout = -1;
@@ -244,32 +255,16 @@ describe("ROUTER, inproc-only facts", () => {
   }, T);
 
   it("mandatory: a send waiting for a full peer fails with EHOSTUNREACH when that peer leaves", async () => {
-    const addr = uniqueInproc();
-    const router = s(new Router({ mandatory: true, sendHighWaterMark: 1 }));
-    await router.bind(addr);
-    const full = s(new Dealer({ routingId: "F", receiveHighWaterMark: 1 }));
-    const other = s(new Dealer({ routingId: "O" }));
-    full.connect(addr);
-    other.connect(addr);
-    await router.send(["F", "1"]);
-    await router.send(["F", "2"]);
+    const { router, full } = await fullPeer(s);
     const waiting = router.send(["F", "3"]);
     full.close();
     expect(await rejectionCode(waiting)).toBe("EHOSTUNREACH");
   }, T);
 
   it("mandatory + handover: a send waiting for a full peer goes to the newcomer that takes its id over", async () => {
-    const addr = uniqueInproc();
-    const router = s(new Router({ mandatory: true, handover: true, sendHighWaterMark: 1 }));
-    await router.bind(addr);
-    const old = s(new Dealer({ routingId: "A", receiveHighWaterMark: 1 }));
-    const other = s(new Dealer({ routingId: "B" }));
-    old.connect(addr);
-    other.connect(addr);
-    await router.send(["A", "1"]);
-    await router.send(["A", "2"]);
-    const waiting = router.send(["A", "3"]);
-    const newcomer = s(new Dealer({ routingId: "A" }));
+    const { router, addr } = await fullPeer(s, { handover: true });
+    const waiting = router.send(["F", "3"]);
+    const newcomer = s(new Dealer({ routingId: "F" }));
     newcomer.connect(addr);
     await waiting;
     expect(str(await newcomer.receive())).toEqual(["3"]);
