@@ -3,21 +3,21 @@ import { inprocTransport } from "../transports/inproc.js";
 import { pgmTransport } from "../transports/pgm/index.js";
 import { ipcTransport } from "../transports/ipc.js";
 import { tcpTransport } from "../transports/tcp.js";
-import { hasTransport, registerTransport } from "../transports/transport.js";
+import { hasTransport, registerTransport } from "./core/transport.js";
 
 registerTransport(inprocTransport);
 registerTransport(pgmTransport);
 registerTransport(tcpTransport);
 registerTransport(ipcTransport);
 
-export { Context, context, type ContextOptions } from "./context.js";
-export { curveKeyPair } from "./curve-keys.js";
-export { ZmqError } from "./errors.js";
-export type { MessageLike } from "./message.js";
-export { Observer, type Event, type EventType, type EventError } from "./observer.js";
-export { Proxy } from "./proxy.js";
-export { Socket } from "./socket.js";
-export * from "./sockets.js";
+export { Context, context, type ContextOptions } from "./core/context.js";
+export { curveKeyPair } from "./api/curve-keys.js";
+export { ZmqError } from "./core/errors.js";
+export type { MessageLike } from "./core/message.js";
+export { Observer, type Event, type EventType, type EventError } from "./api/observer.js";
+export { Proxy } from "./api/proxy.js";
+export { Socket } from "./api/socket.js";
+export * from "./api/socket-classes.js";
 
 /** The libzmq version whose behaviour omq matches (ported code gates on it). */
 export const version = "4.3.5";

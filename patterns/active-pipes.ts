@@ -1,7 +1,7 @@
 // The bookkeeping libzmq's lb_t and fq_t share: pipes in an array whose
 // prefix [0, active) holds the pipes not known to be blocked (full for a load
 // balancer, empty for a fair queue), and a cursor that rotates over that prefix.
-import type { PipeEnd } from "../lib/pipe.js";
+import type { PipeEnd } from "../lib/core/pipe.js";
 
 export abstract class ActivePipes {
   protected pipes: PipeEnd[] = [];

@@ -1,9 +1,9 @@
 // DEALER (RFC 28): round-robin out, fair-queue in, no envelope handling.
-import { EMPTY_FRAME, type Msg } from "../lib/message.js";
-import type { PipeEnd, PipeSink } from "../lib/pipe.js";
+import { EMPTY_FRAME, type Msg } from "../lib/core/message.js";
+import type { PipeEnd, PipeSink } from "../lib/core/pipe.js";
 import { FairQueue } from "./fair-queue.js";
 import { LoadBalancer } from "./load-balancer.js";
-import type { Pattern, PatternHost, SendResult } from "./pattern.js";
+import type { Pattern, PatternHost, SendResult } from "../lib/core/pattern.js";
 
 export class DealerPattern implements Pattern, PipeSink {
   protected lb = new LoadBalancer();

@@ -1,8 +1,8 @@
 // Fair-queueing over the pipes that have messages (libzmq fq_t): one whole
 // message from each active pipe in turn.
 // Invariant: pipes[0, active) are the pipes not known to be empty.
-import type { Msg } from "../lib/message.js";
-import type { PipeEnd } from "../lib/pipe.js";
+import type { Msg } from "../lib/core/message.js";
+import type { PipeEnd } from "../lib/core/pipe.js";
 import { ActivePipes } from "./active-pipes.js";
 
 export class FairQueue extends ActivePipes {

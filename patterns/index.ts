@@ -1,7 +1,7 @@
-import type { SocketTypeName } from "../lib/socket-types.js";
+import type { SocketTypeName } from "../lib/core/socket-types.js";
 import { DealerPattern } from "./dealer.js";
 import { PairPattern } from "./pair.js";
-import type { Pattern, PatternHost } from "./pattern.js";
+import type { Pattern, PatternHost } from "../lib/core/pattern.js";
 import { PullPattern } from "./pull.js";
 import { PushPattern } from "./push.js";
 import { RepPattern } from "./rep.js";

@@ -1,7 +1,7 @@
 // Round-robin over the pipes that can take a message (libzmq lb_t).
 // Invariant: pipes[0, active) are the pipes not known to be at their HWM.
-import type { Msg } from "../lib/message.js";
-import type { PipeEnd } from "../lib/pipe.js";
+import type { Msg } from "../lib/core/message.js";
+import type { PipeEnd } from "../lib/core/pipe.js";
 import { ActivePipes } from "./active-pipes.js";
 
 export class LoadBalancer extends ActivePipes {

@@ -1,7 +1,7 @@
 // PAIR (RFC 31): exactly one peer; a second connection is refused.
-import type { Msg } from "../lib/message.js";
-import type { PipeEnd, PipeSink } from "../lib/pipe.js";
-import type { Pattern, PatternHost, SendResult } from "./pattern.js";
+import type { Msg } from "../lib/core/message.js";
+import type { PipeEnd, PipeSink } from "../lib/core/pipe.js";
+import type { Pattern, PatternHost, SendResult } from "../lib/core/pattern.js";
 
 export class PairPattern implements Pattern, PipeSink {
   private pipe: PipeEnd | undefined;

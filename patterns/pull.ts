@@ -1,8 +1,8 @@
 // PULL (RFC 30): fair-queues whole messages from its peers.
-import type { Msg } from "../lib/message.js";
-import type { PipeEnd, PipeSink } from "../lib/pipe.js";
+import type { Msg } from "../lib/core/message.js";
+import type { PipeEnd, PipeSink } from "../lib/core/pipe.js";
 import { FairQueue } from "./fair-queue.js";
-import type { Pattern, PatternHost, SendResult } from "./pattern.js";
+import type { Pattern, PatternHost, SendResult } from "../lib/core/pattern.js";
 import { enotsup } from "./util.js";
 
 export class PullPattern implements Pattern, PipeSink {

@@ -1,9 +1,9 @@
 // PUSH (RFC 30): round-robin to peers that have room; waits when all are full.
-import { zmqError } from "../lib/errors.js";
-import type { Msg } from "../lib/message.js";
-import type { PipeEnd, PipeSink } from "../lib/pipe.js";
+import { zmqError } from "../lib/core/errors.js";
+import type { Msg } from "../lib/core/message.js";
+import type { PipeEnd, PipeSink } from "../lib/core/pipe.js";
 import { LoadBalancer } from "./load-balancer.js";
-import type { Pattern, PatternHost, SendResult } from "./pattern.js";
+import type { Pattern, PatternHost, SendResult } from "../lib/core/pattern.js";
 import { discardInbound } from "./util.js";
 
 export class PushPattern implements Pattern, PipeSink {

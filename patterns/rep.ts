@@ -1,7 +1,7 @@
 // REP (RFC 28): ROUTER plus envelope handling. Receives strip everything up to
 // and including the empty delimiter; the reply goes back with that envelope.
-import type { Msg } from "../lib/message.js";
-import type { SendResult } from "./pattern.js";
+import type { Msg } from "../lib/core/message.js";
+import type { SendResult } from "../lib/core/pattern.js";
 import { RouterPattern } from "./router.js";
 import { efsm } from "./util.js";
 

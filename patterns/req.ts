@@ -1,10 +1,10 @@
 // REQ (RFC 28): DEALER plus a strict send/receive alternation and the
 // envelope: an empty delimiter (and with `correlate` a 4-byte request id)
 // before the body. Only the reply from the peer last sent to is accepted.
-import { EMPTY_FRAME, type Msg } from "../lib/message.js";
-import type { PipeEnd } from "../lib/pipe.js";
+import { EMPTY_FRAME, type Msg } from "../lib/core/message.js";
+import type { PipeEnd } from "../lib/core/pipe.js";
 import { DealerPattern } from "./dealer.js";
-import type { SendResult } from "./pattern.js";
+import type { SendResult } from "../lib/core/pattern.js";
 import { efsm } from "./util.js";
 
 export class ReqPattern extends DealerPattern {

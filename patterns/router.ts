@@ -1,10 +1,10 @@
 // ROUTER (RFC 28): prefixes each received message with the routing id of the
 // peer it came from; routes each sent message by its first frame.
-import { zmqError } from "../lib/errors.js";
-import { EMPTY_FRAME, type Msg } from "../lib/message.js";
-import type { PipeEnd, PipeSink } from "../lib/pipe.js";
+import { zmqError } from "../lib/core/errors.js";
+import { EMPTY_FRAME, type Msg } from "../lib/core/message.js";
+import type { PipeEnd, PipeSink } from "../lib/core/pipe.js";
 import { FairQueue } from "./fair-queue.js";
-import type { Pattern, PatternHost, SendResult } from "./pattern.js";
+import type { Pattern, PatternHost, SendResult } from "../lib/core/pattern.js";
 import { RoutingTable } from "./routing-table.js";
 
 export class RouterPattern implements Pattern, PipeSink {

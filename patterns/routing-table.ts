@@ -1,5 +1,5 @@
 // ROUTER's map from routing id to pipe (libzmq routing_socket_base_t).
-import type { PipeEnd } from "../lib/pipe.js";
+import type { PipeEnd } from "../lib/core/pipe.js";
 
 export class RoutingTable {
   private byId = new Map<string, PipeEnd>();

@@ -2,7 +2,7 @@
 // SubscriptionTrie (libzmq trie_t): counted topics on the subscriber side, so two
 // subscribes need two unsubscribes. MultiTrie (libzmq mtrie_t): on the publisher
 // side, each topic holds the set of pipes subscribed to it.
-import type { PipeEnd } from "../lib/pipe.js";
+import type { PipeEnd } from "../lib/core/pipe.js";
 
 // A radix tree: each node's edge carries a run of bytes, so memory grows with
 // the bytes subscribed, not with a node (and a Map) per byte.

@@ -1,5 +1,5 @@
-import { zmqError } from "../lib/errors.js";
-import type { PipeEnd } from "../lib/pipe.js";
+import { zmqError } from "../lib/core/errors.js";
+import type { PipeEnd } from "../lib/core/pipe.js";
 
 /** A type that never reads from its peers drains and drops whatever they send,
  * so a misbehaving peer cannot grow memory past one pipe, and the pipe reports

@@ -1,11 +1,11 @@
 // XPUB (RFC 29): sends each message to every peer subscribed to a prefix of its
 // first frame, dropping for peers at their HWM (or waiting, with noDrop), and
 // hands (un)subscriptions to the application. PUB is XPUB without receive.
-import { zmqError } from "../lib/errors.js";
-import type { Msg } from "../lib/message.js";
-import type { PipeEnd, PipeSink } from "../lib/pipe.js";
-import { RingQueue } from "../lib/ring-queue.js";
-import type { Pattern, PatternHost, SendResult } from "./pattern.js";
+import { zmqError } from "../lib/core/errors.js";
+import type { Msg } from "../lib/core/message.js";
+import type { PipeEnd, PipeSink } from "../lib/core/pipe.js";
+import { RingQueue } from "../lib/core/ring-queue.js";
+import type { Pattern, PatternHost, SendResult } from "../lib/core/pattern.js";
 import { MultiTrie } from "./subscription-trie.js";
 
 let epochs = 0;

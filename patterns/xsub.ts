@@ -2,11 +2,11 @@
 // (`\x01topic` / `\x00topic` messages) upstream to all of them, re-sending the
 // whole set to each new or reconnected peer. SUB adds local prefix filtering
 // and turns subscribe()/unsubscribe() into those messages.
-import { zmqError } from "../lib/errors.js";
-import type { Msg } from "../lib/message.js";
-import type { PipeEnd, PipeSink } from "../lib/pipe.js";
+import { zmqError } from "../lib/core/errors.js";
+import type { Msg } from "../lib/core/message.js";
+import type { PipeEnd, PipeSink } from "../lib/core/pipe.js";
 import { FairQueue } from "./fair-queue.js";
-import type { Pattern, PatternHost, SendResult } from "./pattern.js";
+import type { Pattern, PatternHost, SendResult } from "../lib/core/pattern.js";
 import { SubscriptionTrie } from "./subscription-trie.js";
 
 function subscriptionMessage(subscribe: boolean, topic: Buffer): Msg {

@@ -2,12 +2,12 @@
 // pipe whose HWM each way is the writer's SNDHWM plus the reader's RCVHWM (as
 // libzmq). Connecting before the bind works: the connecting end is attached at
 // once (messages queue) and the other end waits for the bind.
-import type { InprocEntry } from "../lib/context.js";
-import type { Endpoint } from "../lib/endpoint.js";
-import { zmqError } from "../lib/errors.js";
-import { type PeerInfo, type PipeEnd, pipePair } from "../lib/pipe.js";
-import { socketTypesCompatible } from "../lib/socket-types.js";
-import type { Binding, ConnectOptions, Connection, Transport, TransportHost } from "./transport.js";
+import type { InprocEntry } from "../lib/core/context.js";
+import type { Endpoint } from "../lib/core/endpoint.js";
+import { zmqError } from "../lib/core/errors.js";
+import { type PeerInfo, type PipeEnd, pipePair } from "../lib/core/pipe.js";
+import { socketTypesCompatible } from "../lib/core/socket-types.js";
+import type { Binding, ConnectOptions, Connection, Transport, TransportHost } from "../lib/core/transport.js";
 
 interface Pending {
   host: TransportHost;

@@ -9,10 +9,10 @@ import { lstatSync, mkdtempSync, rmSync, unlinkSync } from "node:fs";
 import { type Server, createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Endpoint } from "../lib/endpoint.js";
-import { fromSystemError, zmqError } from "../lib/errors.js";
+import type { Endpoint } from "../lib/core/endpoint.js";
+import { fromSystemError, zmqError } from "../lib/core/errors.js";
 import { StreamConnecter, StreamListener } from "./stream.js";
-import type { Binding, ConnectOptions, Connection, Transport, TransportHost } from "./transport.js";
+import type { Binding, ConnectOptions, Connection, Transport, TransportHost } from "../lib/core/transport.js";
 
 /** sizeof(sockaddr_un.sun_path) on Linux, less the terminating NUL. */
 const MAX_PATH_BYTES = 107;

@@ -3,12 +3,12 @@
 // backoff and reports the zeromq.js event sequence. tcp.ts and ipc.ts only
 // say how to listen and how to dial.
 import type { OnReadOpts, Server, Socket as NetSocket } from "node:net";
-import { ZmtpEngine } from "../lib/engine.js";
-import type { EngineEnd } from "../lib/engine.js";
-import { ZmqError, fromSystemError } from "../lib/errors.js";
-import { NullMechanism } from "../lib/null-mechanism.js";
-import { Session, type SessionOwner } from "../lib/session.js";
-import type { Binding, ConnectOptions, Connection, TransportHost } from "./transport.js";
+import { ZmtpEngine } from "../lib/zmtp/engine.js";
+import type { EngineEnd } from "../lib/zmtp/engine.js";
+import { ZmqError, fromSystemError } from "../lib/core/errors.js";
+import { NullMechanism } from "../lib/zmtp/mechanisms/null.js";
+import { Session, type SessionOwner } from "../lib/zmtp/session.js";
+import type { Binding, ConnectOptions, Connection, TransportHost } from "../lib/core/transport.js";
 
 /** Each socket's live stream sessions (accepted and connecting), for sync. */
 const liveSessions = new WeakMap<object, Set<Session>>();

@@ -1,10 +1,10 @@
 // tcp://host:port over node:net. Only listening and dialing live here; the
 // ZMTP engine and sessions are shared with ipc (stream.ts).
 import { type TcpNetConnectOpts, createConnection, createServer, isIPv6 } from "node:net";
-import type { Endpoint } from "../lib/endpoint.js";
-import { zmqError, fromSystemError } from "../lib/errors.js";
+import type { Endpoint } from "../lib/core/endpoint.js";
+import { zmqError, fromSystemError } from "../lib/core/errors.js";
 import { StreamConnecter, StreamListener } from "./stream.js";
-import type { Binding, ConnectOptions, Connection, Transport, TransportHost } from "./transport.js";
+import type { Binding, ConnectOptions, Connection, Transport, TransportHost } from "../lib/core/transport.js";
 
 function formatAddress(host: string, port: number): string {
   return isIPv6(host) ? `tcp://[${host}]:${port}` : `tcp://${host}:${port}`;

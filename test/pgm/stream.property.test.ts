@@ -3,8 +3,8 @@
 // message is delivered whole iff every packet carrying its bytes arrived".
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
-import type { Msg } from "../../lib/message.js";
-import { encodeMessage } from "../../lib/zmtp-encoder.js";
+import type { Msg } from "../../lib/core/message.js";
+import { encodeMessage } from "../../lib/zmtp/encoder.js";
 import { Fragmenter } from "../../transports/pgm/fragmenter.js";
 import { DEFAULT_TIMING } from "../../transports/pgm/hooks.js";
 import {

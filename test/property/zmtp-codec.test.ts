@@ -2,10 +2,10 @@
 // is m, and garbage only ever decodes or throws ZmqError (never another exception type).
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { ZmtpDecoder } from "../../lib/zmtp-decoder.js";
-import { ZmtpEncoder, LARGE_BODY_THRESHOLD } from "../../lib/zmtp-encoder.js";
-import { ZmqError } from "../../lib/errors.js";
-import type { Msg } from "../../lib/message.js";
+import { ZmtpDecoder } from "../../lib/zmtp/decoder.js";
+import { ZmtpEncoder, LARGE_BODY_THRESHOLD } from "../../lib/zmtp/encoder.js";
+import { ZmqError } from "../../lib/core/errors.js";
+import type { Msg } from "../../lib/core/message.js";
 
 const T = 60_000;
 

@@ -2,7 +2,7 @@
 // (lib/busy-poll.ts). Observed through its state and through Node's list of
 // active resources (a spin is a pending Immediate); never through timing.
 import { describe, expect, it } from "vitest";
-import { BusyPoller, isSpinning } from "../../lib/busy-poll.js";
+import { BusyPoller, isSpinning } from "../../lib/api/busy-poll.js";
 import { Pull, Push } from "../../index.js";
 
 const T = 15_000;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { NullMechanism } from "../../lib/null-mechanism.js";
-import { socketTypesCompatible, isSocketType } from "../../lib/socket-compat.js";
-import { encodeMetadata, errorCommand, parseMetadata } from "../../lib/zmtp-commands.js";
-import { ZmtpError } from "../../lib/zmtp-constants.js";
-import { ZmqError } from "../../lib/errors.js";
+import { NullMechanism } from "../../lib/zmtp/mechanisms/null.js";
+import { socketTypesCompatible, isSocketType } from "../../lib/core/socket-compat.js";
+import { encodeMetadata, errorCommand, parseMetadata } from "../../lib/zmtp/commands.js";
+import { ZmtpError } from "../../lib/zmtp/constants.js";
+import { ZmqError } from "../../lib/core/errors.js";
 
 const T = 5000;
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ""), "hex");

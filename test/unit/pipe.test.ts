@@ -2,8 +2,8 @@
 // RCVHWM), LWM wake-ups and termination, with no sockets.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { Msg } from "../../lib/message.js";
-import { type PeerInfo, type PipeOptions, type PipeSink, pipePair } from "../../lib/pipe.js";
+import type { Msg } from "../../lib/core/message.js";
+import { type PeerInfo, type PipeOptions, type PipeSink, pipePair } from "../../lib/core/pipe.js";
 
 const T = 5000;
 const peer: PeerInfo = { socketType: "PAIR", endpoint: "inproc://unit", locallyInitiated: false };

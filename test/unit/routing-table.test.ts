@@ -1,8 +1,8 @@
 // RoutingTable (ROUTER's id -> pipe map) and RingQueue against models.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { PipeEnd } from "../../lib/pipe.js";
-import { RingQueue } from "../../lib/ring-queue.js";
+import type { PipeEnd } from "../../lib/core/pipe.js";
+import { RingQueue } from "../../lib/core/ring-queue.js";
 import { RoutingTable } from "../../patterns/routing-table.js";
 
 const T = 5000;

@@ -1,8 +1,8 @@
 // LoadBalancer and FairQueue (libzmq lb_t / fq_t) over fake pipes.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { Msg } from "../../lib/message.js";
-import type { PipeEnd } from "../../lib/pipe.js";
+import type { Msg } from "../../lib/core/message.js";
+import type { PipeEnd } from "../../lib/core/pipe.js";
 import { FairQueue } from "../../patterns/fair-queue.js";
 import { LoadBalancer } from "../../patterns/load-balancer.js";
 

@@ -2,7 +2,7 @@
 // XPUB side) against naive models.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { PipeEnd } from "../../lib/pipe.js";
+import type { PipeEnd } from "../../lib/core/pipe.js";
 import { MultiTrie, SubscriptionTrie } from "../../patterns/subscription-trie.js";
 
 const T = 5000;

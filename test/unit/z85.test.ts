@@ -3,7 +3,7 @@ import { createPrivateKey, createPublicKey } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { curveKeyPair } from "../../index.js";
-import { z85Decode, z85Encode } from "../../lib/z85.js";
+import { z85Decode, z85Encode } from "../../lib/core/z85.js";
 
 describe("Z85", () => {
   it("encodes RFC 32's test vector", () => {

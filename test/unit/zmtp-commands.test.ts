@@ -3,9 +3,9 @@ import {
   decodeCommand, encodeCommandBody, encodeMetadata, errorCommand, getProperty, parseErrorReason,
   parseMetadata, parsePing, parseSubscriptionMessage, pingCommand, pongCommand, readyCommand,
   subscribeCommand, cancelCommand, subscriptionMessage,
-} from "../../lib/zmtp-commands.js";
-import { ZmtpError } from "../../lib/zmtp-constants.js";
-import { ZmqError } from "../../lib/errors.js";
+} from "../../lib/zmtp/commands.js";
+import { ZmtpError } from "../../lib/zmtp/constants.js";
+import { ZmqError } from "../../lib/core/errors.js";
 
 const T = 5000;
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ""), "hex");

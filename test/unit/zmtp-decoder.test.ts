@@ -1,10 +1,10 @@
 import { deepStrictEqual } from "node:assert";
 import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
-import { ZmtpDecoder, type DecoderSink, DEFAULT_MAX_FRAMES } from "../../lib/zmtp-decoder.js";
-import { ZmqError } from "../../lib/errors.js";
-import { encodeMessage, encodeCommand } from "../../lib/zmtp-encoder.js";
-import type { Msg } from "../../lib/message.js";
+import { ZmtpDecoder, type DecoderSink, DEFAULT_MAX_FRAMES } from "../../lib/zmtp/decoder.js";
+import { ZmqError } from "../../lib/core/errors.js";
+import { encodeMessage, encodeCommand } from "../../lib/zmtp/encoder.js";
+import type { Msg } from "../../lib/core/message.js";
 
 const T = 5000;
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ""), "hex");

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { ZmtpEncoder, LARGE_BODY_THRESHOLD, SLAB_SIZE, encodeMessage, encodeCommand } from "../../lib/zmtp-encoder.js";
-import { ZmtpDecoder } from "../../lib/zmtp-decoder.js";
-import type { Msg } from "../../lib/message.js";
+import { ZmtpEncoder, LARGE_BODY_THRESHOLD, SLAB_SIZE, encodeMessage, encodeCommand } from "../../lib/zmtp/encoder.js";
+import { ZmtpDecoder } from "../../lib/zmtp/decoder.js";
+import type { Msg } from "../../lib/core/message.js";
 
 const T = 5000;
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ""), "hex");

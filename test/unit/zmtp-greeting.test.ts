@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { GreetingParser, encodeGreeting } from "../../lib/zmtp-greeting.js";
-import { GREETING_SIZE } from "../../lib/zmtp-constants.js";
+import { GreetingParser, encodeGreeting } from "../../lib/zmtp/greeting.js";
+import { GREETING_SIZE } from "../../lib/zmtp/constants.js";
 
 const T = 5000;
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ""), "hex");

@@ -4,7 +4,7 @@
 // multipart layout or back-pressure; and the path must really be taken.
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { Pull, Push } from "../../index.js";
-import { ZmtpEngine } from "../../lib/engine.js";
+import { ZmtpEngine } from "../../lib/zmtp/engine.js";
 import { ipcTransport, tcpTransport } from "../helpers.js";
 
 const open: Array<{ close(): void }> = [];

@@ -3,8 +3,8 @@
 // most `payloadSize` bytes; each body records the first message starting in it
 // (msgSeq, firstOffset) so a receiver can resynchronise at a message boundary
 // after unrecoverable loss or when joining late, and count what it missed.
-import type { Msg } from "../../lib/message.js";
-import { ZmtpEncoder } from "../../lib/zmtp-encoder.js";
+import type { Msg } from "../../lib/core/message.js";
+import { ZmtpEncoder } from "../../lib/zmtp/encoder.js";
 import { DATA_HEADER_SIZE, HEADER_SIZE, NO_OFFSET, writeDataSubHeader } from "./packet.js";
 
 const SUB = DATA_HEADER_SIZE - HEADER_SIZE;

@@ -3,7 +3,7 @@
 // kernel would pick the default-route interface and the group would reach the
 // real network (see the README).
 import { networkInterfaces } from "node:os";
-import { zmqError } from "../../lib/errors.js";
+import { zmqError } from "../../lib/core/errors.js";
 
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 

@@ -7,10 +7,10 @@
 // multicast socket(s) for the endpoint and give the socket one pipe. A sender
 // makes its socket send it everything (multicast cannot carry subscriptions
 // upstream); a receiver drops what its socket writes and SUB filters locally.
-import type { Endpoint } from "../../lib/endpoint.js";
-import { zmqError } from "../../lib/errors.js";
-import { type PeerInfo, pipePair } from "../../lib/pipe.js";
-import type { Binding, ConnectOptions, Connection, Transport, TransportHost } from "../transport.js";
+import type { Endpoint } from "../../lib/core/endpoint.js";
+import { zmqError } from "../../lib/core/errors.js";
+import { type PeerInfo, pipePair } from "../../lib/core/pipe.js";
+import type { Binding, ConnectOptions, Connection, Transport, TransportHost } from "../../lib/core/transport.js";
 import { resolveInterface } from "./iface.js";
 import { PgmReceiver, type ReceiverStats } from "./receiver.js";
 import { PgmSender, type SenderStats } from "./sender.js";

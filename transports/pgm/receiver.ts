@@ -6,9 +6,9 @@
 // Subscriptions cannot travel upstream over multicast: whatever the socket
 // writes into the pipe is dropped, and SUB filters locally (as libzmq's pgm).
 import dgram from "node:dgram";
-import type { Msg } from "../../lib/message.js";
-import type { PipeEnd } from "../../lib/pipe.js";
-import type { TransportHost } from "../transport.js";
+import type { Msg } from "../../lib/core/message.js";
+import type { PipeEnd } from "../../lib/core/pipe.js";
+import type { TransportHost } from "../../lib/core/transport.js";
 import { type PgmTiming, hooksFor, timingFor } from "./hooks.js";
 import { decodePacket, encodeNak } from "./packet.js";
 import { RxSession, type SessionHost } from "./session.js";

@@ -8,9 +8,9 @@
 // sequences that have left the window.
 import { randomBytes } from "node:crypto";
 import dgram from "node:dgram";
-import type { PipeEnd } from "../../lib/pipe.js";
-import { RingQueue } from "../../lib/ring-queue.js";
-import type { TransportHost } from "../transport.js";
+import type { PipeEnd } from "../../lib/core/pipe.js";
+import { RingQueue } from "../../lib/core/ring-queue.js";
+import type { TransportHost } from "../../lib/core/transport.js";
 import { Fragmenter } from "./fragmenter.js";
 import { type PgmTiming, hooksFor, timingFor } from "./hooks.js";
 import {

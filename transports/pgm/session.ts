@@ -9,8 +9,8 @@
 // when the sender's trail has passed it or its NAKs ran out; a given-up
 // sequence loses the messages it touched, whole, and the stream resumes at the
 // next packet where a message starts.
-import type { Msg } from "../../lib/message.js";
-import { ZmtpDecoder } from "../../lib/zmtp-decoder.js";
+import type { Msg } from "../../lib/core/message.js";
+import { ZmtpDecoder } from "../../lib/zmtp/decoder.js";
 import type { PgmTiming } from "./hooks.js";
 import { type DataPacket, MAX_NAK_SEQS, NO_OFFSET, type SpmPacket, seqAdd, seqDiff, seqLt } from "./packet.js";
 import { MAX_WINDOW_BYTES, MAX_WINDOW_PACKETS } from "./window.js";

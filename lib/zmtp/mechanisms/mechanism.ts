@@ -1,13 +1,13 @@
 // A security mechanism is one pluggable handshake step between the greeting and traffic
 // (libzmq mechanism_t). The engine feeds it the peer's commands and sends what it returns,
 // so NULL, PLAIN and CURVE differ only here. Pure: no sockets, no timers, no promises.
-import type { Command } from "./zmtp-commands.js";
-import { getProperty } from "./zmtp-commands.js";
+import type { Command } from "../commands.js";
+import { getProperty } from "../commands.js";
 import {
   ERR_ZMTP_INVALID_METADATA, ERR_ZMTP_UNSPECIFIED, PROP_IDENTITY, PROP_SOCKET_TYPE, ZmtpError,
   protocolError,
-} from "./zmtp-constants.js";
-import { socketTypesCompatible } from "./socket-compat.js";
+} from "../constants.js";
+import { socketTypesCompatible } from "../../core/socket-compat.js";
 
 export type { Command };
 

@@ -1,6 +1,6 @@
 // Wire constants of ZMTP 3.0/3.1 (RFC 23, RFC 37), named as the RFCs name them,
 // and the one error type every ZMTP module throws.
-import { ZmqError } from "./errors.js";
+import { ZmqError } from "../core/errors.js";
 
 // --- Frame flags (RFC 23 "flags"): bits 3-7 are reserved; libzmq ignores them, so do we.
 export const FLAG_MORE = 0x01;

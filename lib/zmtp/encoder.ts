@@ -12,12 +12,12 @@
 // encoder allocates fresh slabs, so returned Buffers stay valid for as long as anyone keeps
 // them. Large bodies are the application's own Buffers (zero-copy): they must not be
 // modified until written, which holds because send() takes ownership of its frames.
-import { ZmqError } from "./errors.js";
-import type { Msg } from "./message.js";
+import { ZmqError } from "../core/errors.js";
+import type { Msg } from "../core/message.js";
 import {
   CANCEL_BYTE, CMD_CANCEL, CMD_SUBSCRIBE, FLAG_COMMAND, FLAG_LONG, FLAG_MORE, LONG_HEADER_SIZE,
   MAX_SHORT_SIZE, SHORT_HEADER_SIZE, SUBSCRIBE_BYTE,
-} from "./zmtp-constants.js";
+} from "./constants.js";
 
 /** Bodies at least this long are referenced, not copied (one extra chunk beats a memcpy). */
 export const LARGE_BODY_THRESHOLD = 8192;

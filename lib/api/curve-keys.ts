@@ -2,7 +2,7 @@
 // strings, from Node's own crypto (no dependency). The CURVE mechanism itself
 // is not built yet (capability.curve is false); the keys are ready for it.
 import { generateKeyPairSync } from "node:crypto";
-import { z85Encode } from "./z85.js";
+import { z85Encode } from "../core/z85.js";
 
 export function curveKeyPair(): { publicKey: string; secretKey: string } {
   const { publicKey, privateKey } = generateKeyPairSync("x25519");

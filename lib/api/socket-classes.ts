@@ -1,14 +1,14 @@
 // The public socket classes (API.md), their typed options and the socket()
 // factory. Option accessors come from the table in options.ts.
-import type { Context } from "./context.js";
-import type { MessageLike } from "./message.js";
+import type { Context } from "../core/context.js";
+import type { MessageLike } from "../core/message.js";
 import { Socket, defineOptions } from "./socket.js";
-import type { SocketTypeName } from "./socket-types.js";
-import { SOCKET_TYPES } from "./socket-types.js";
-import type { XPubPattern } from "../patterns/xpub.js";
-import type { XSubPattern } from "../patterns/xsub.js";
-import { toFrame } from "./message.js";
-import { zmqError } from "./errors.js";
+import type { SocketTypeName } from "../core/socket-types.js";
+import { SOCKET_TYPES } from "../core/socket-types.js";
+import type { XPubPattern } from "../../patterns/xpub.js";
+import type { XSubPattern } from "../../patterns/xsub.js";
+import { toFrame } from "../core/message.js";
+import { zmqError } from "../core/errors.js";
 
 /** Options every socket has (see API.md and README for defaults). */
 export interface SocketOptions {

@@ -1,12 +1,12 @@
 // The 64-byte ZMTP 3.x greeting (RFC 23 §"Greeting"): build ours, and parse the peer's
 // from chunks of any size, failing at the first byte that decides a failure so garbage
 // and ZMTP 1.0/2.0 peers are dropped at once (no fallback: see reliability notes §5).
-import { ZmqError } from "./errors.js";
+import { ZmqError } from "../core/errors.js";
 import {
   AS_SERVER_OFFSET, ERR_ZMTP_UNSPECIFIED, GREETING_SIZE, MAJOR_OFFSET, MECHANISM_OFFSET,
   MECHANISM_SIZE, MINOR_OFFSET, SIGNATURE, SIGNATURE_FIRST, SIGNATURE_SIZE, VERSION_MAJOR,
   VERSION_MINOR,
-} from "./zmtp-constants.js";
+} from "./constants.js";
 
 export interface Greeting {
   major: number;

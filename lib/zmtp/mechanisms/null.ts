@@ -3,9 +3,9 @@
 // and the handshake is done once both READYs have crossed.
 import type { Command, Mechanism, MechanismPeer } from "./mechanism.js";
 import { ownMetadata, peerErrorToThrow, peerFromMetadata } from "./mechanism.js";
-import { parseErrorReason, parseMetadata, readyCommand } from "./zmtp-commands.js";
-import { CMD_ERROR, CMD_READY, ERR_ZMTP_UNEXPECTED_COMMAND, protocolError } from "./zmtp-constants.js";
-import { ZmqError } from "./errors.js";
+import { parseErrorReason, parseMetadata, readyCommand } from "../commands.js";
+import { CMD_ERROR, CMD_READY, ERR_ZMTP_UNEXPECTED_COMMAND, protocolError } from "../constants.js";
+import { ZmqError } from "../../core/errors.js";
 
 export interface NullMechanismOptions {
   /** Our type in ZMTP spelling: "DEALER", "PUB"... */

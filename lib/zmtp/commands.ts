@@ -1,13 +1,13 @@
 // Build and parse ZMTP command bodies (RFC 23, RFC 37): READY metadata, ERROR, PING/PONG,
 // SUBSCRIBE/CANCEL. Every length the peer gives is checked against what is really there;
 // malformed input throws ZmtpError (code EPROTO) so the engine closes the connection.
-import { ZmqError } from "./errors.js";
-import type { Msg } from "./message.js";
+import { ZmqError } from "../core/errors.js";
+import type { Msg } from "../core/message.js";
 import {
   CANCEL_BYTE, CMD_CANCEL, CMD_ERROR, CMD_PING, CMD_PONG, CMD_READY, CMD_SUBSCRIBE,
   ERR_ZMTP_INVALID_METADATA, ERR_ZMTP_MALFORMED_COMMAND_ERROR, ERR_ZMTP_MALFORMED_COMMAND_UNSPECIFIED,
   PING_MAX_CONTEXT, PING_MIN_DATA, PROP_IDENTITY, PROP_SOCKET_TYPE, SUBSCRIBE_BYTE, protocolError,
-} from "./zmtp-constants.js";
+} from "./constants.js";
 
 /** One command: name (1-255 ASCII bytes) and the data after the name. */
 export interface Command {

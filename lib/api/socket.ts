@@ -1,27 +1,27 @@
 // The Socket base: promises, the FIFOs of waiting callers, timeouts, options,
 // endpoints and events. Everything type-specific lives in the Pattern; every
 // transport detail behind the Transport interface.
-import { type Context, context as defaultContext } from "./context.js";
-import { parseEndpoint } from "./endpoint.js";
-import { ZmqError, fromSystemError, zmqError } from "./errors.js";
-import { ioTurn } from "./io-turn.js";
+import { type Context, context as defaultContext } from "../core/context.js";
+import { parseEndpoint } from "../core/endpoint.js";
+import { ZmqError, fromSystemError, zmqError } from "../core/errors.js";
+import { ioTurn } from "../core/io-turn.js";
 import { BusyPoller } from "./busy-poll.js";
 import { holdAlive, releaseAlive } from "./keepalive.js";
-import { type MessageLike, type Msg, toFrames } from "./message.js";
+import { type MessageLike, type Msg, toFrames } from "../core/message.js";
 import { type Event, Observer } from "./observer.js";
-import { type OptionValues, defaultValues, normalizeOption, optionNamesFor, publicValue } from "./options.js";
-import type { PipeEnd } from "./pipe.js";
-import { RingQueue } from "./ring-queue.js";
-import { SOCKET_TYPES, type SocketTypeInfo, type SocketTypeName } from "./socket-types.js";
-import type { Pattern, PatternHost } from "../patterns/pattern.js";
-import { createPattern } from "../patterns/index.js";
+import { type OptionValues, defaultValues, normalizeOption, optionNamesFor, publicValue } from "../core/options.js";
+import type { PipeEnd } from "../core/pipe.js";
+import { RingQueue } from "../core/ring-queue.js";
+import { SOCKET_TYPES, type SocketTypeInfo, type SocketTypeName } from "../core/socket-types.js";
+import type { Pattern, PatternHost } from "../core/pattern.js";
+import { createPattern } from "../../patterns/index.js";
 import {
   type Binding,
   type Connection,
   type ConnectOptions,
   type TransportHost,
   findTransport,
-} from "../transports/transport.js";
+} from "../core/transport.js";
 
 const RESOLVED: Promise<void> = Promise.resolve();
 /** With no HWM, sends resolved without a turn of the event loop before one yields. */

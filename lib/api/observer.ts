@@ -1,7 +1,7 @@
 // socket.events: zeromq.js's Observer. Either an emitter (on/off) or a queue
 // read with receive()/for await, never both.
-import { zmqError } from "./errors.js";
-import { RingQueue } from "./ring-queue.js";
+import { zmqError } from "../core/errors.js";
+import { RingQueue } from "../core/ring-queue.js";
 
 export type EventType =
   | "bind" | "bind:error" | "accept" | "accept:error" | "connect" | "connect:delay"

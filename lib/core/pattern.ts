@@ -1,8 +1,8 @@
 // The contract between Socket and a socket type. A pattern is synchronous: no
 // I/O, no timers, no promises. The Socket owns waiting callers; the pattern
 // tells it (through its host) when a blocked send or receive may succeed now.
-import type { Msg } from "../lib/message.js";
-import type { PipeEnd } from "../lib/pipe.js";
+import type { Msg } from "./message.js";
+import type { PipeEnd } from "./pipe.js";
 
 export type SendResult = "sent" | "blocked" | "dropped";
 

@@ -5,14 +5,14 @@
 // arrived, so a peer-chosen size can make us allocate at most 8x what the peer has sent
 // (CVE-2019-6250 lesson).
 import { constants as bufferConstants } from "node:buffer";
-import { ZmqError } from "./errors.js";
-import type { Msg } from "./message.js";
+import { ZmqError } from "../core/errors.js";
+import type { Msg } from "../core/message.js";
 import {
   ERR_ZMTP_MALFORMED_COMMAND_UNSPECIFIED, ERR_ZMTP_UNSPECIFIED, FLAG_COMMAND, FLAG_LONG, FLAG_MORE,
   ZmtpError, protocolError,
-} from "./zmtp-constants.js";
+} from "./constants.js";
 
-export { decodeCommand } from "./zmtp-commands.js";
+export { decodeCommand } from "./commands.js";
 
 export interface DecoderSink {
   /** A whole multipart message. Return `false` to suspend decoding after it (backpressure):

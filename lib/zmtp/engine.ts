@@ -11,19 +11,19 @@
 // decoder and pauses the stream until writeActivated, so TCP itself pushes
 // back and memory stays bounded by the HWMs.
 import type { Socket as NetSocket } from "node:net";
-import { ZmqError } from "./errors.js";
-import { ioTurn } from "./io-turn.js";
-import type { Mechanism, MechanismPeer } from "./mechanism.js";
-import type { Msg } from "./message.js";
-import type { PipeEnd } from "./pipe.js";
-import { type Command, parsePing, pingCommand, pongCommand, subscriptionMessage } from "./zmtp-commands.js";
+import { ZmqError } from "../core/errors.js";
+import { ioTurn } from "../core/io-turn.js";
+import type { Mechanism, MechanismPeer } from "./mechanisms/mechanism.js";
+import type { Msg } from "../core/message.js";
+import type { PipeEnd } from "../core/pipe.js";
+import { type Command, parsePing, pingCommand, pongCommand, subscriptionMessage } from "./commands.js";
 import {
   CMD_CANCEL, CMD_ERROR, CMD_PING, CMD_PONG, CMD_SUBSCRIBE, ERR_ZMTP_MECHANISM_MISMATCH,
   ERR_ZMTP_UNEXPECTED_COMMAND, ZmtpError, protocolError,
-} from "./zmtp-constants.js";
-import { ZmtpDecoder } from "./zmtp-decoder.js";
-import { ZmtpEncoder } from "./zmtp-encoder.js";
-import { GreetingParser, encodeGreeting } from "./zmtp-greeting.js";
+} from "./constants.js";
+import { ZmtpDecoder } from "./decoder.js";
+import { ZmtpEncoder } from "./encoder.js";
+import { GreetingParser, encodeGreeting } from "./greeting.js";
 
 /** Stop filling a batch past this many bytes; the rest goes in the next turn. */
 const BATCH_BYTES = 256 * 1024;

@@ -1,11 +1,11 @@
 // The interface every transport implements, and the registry by scheme.
 // Transports never know which pattern they serve: they hand the socket pipe
 // ends (TransportHost.attachPipe) and report events.
-import type { Context } from "../lib/context.js";
-import type { Endpoint } from "../lib/endpoint.js";
-import type { Event } from "../lib/observer.js";
-import type { OptionValues } from "../lib/options.js";
-import type { PipeEnd } from "../lib/pipe.js";
+import type { Context } from "./context.js";
+import type { Endpoint } from "./endpoint.js";
+import type { Event } from "../api/observer.js";
+import type { OptionValues } from "./options.js";
+import type { PipeEnd } from "./pipe.js";
 
 /** The socket as a transport sees it. */
 export interface TransportHost {

@@ -1,8 +1,8 @@
 // zmq_proxy as zeromq.js's Proxy: forwards frontEnd <-> backEnd in both
 // directions over any transport, with pause/resume/terminate. Back-pressure
 // is kept: a forwarded send is awaited before the next receive.
-import { zmqError } from "./errors.js";
-import type { Msg } from "./message.js";
+import { zmqError } from "../core/errors.js";
+import type { Msg } from "../core/message.js";
 import type { Socket } from "./socket.js";
 
 type Duplex = Socket & { send(m: Msg): Promise<void>; receive(): Promise<Msg> };

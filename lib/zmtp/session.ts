@@ -4,11 +4,11 @@
 // reconnect (libzmq session_base_t). On the accepting side the pipe is made
 // when the handshake completes.
 import type { EngineEnd, EngineOwner, ZmtpEngine } from "./engine.js";
-import { ZmqError } from "./errors.js";
-import type { MechanismPeer } from "./mechanism.js";
-import type { Event } from "./observer.js";
-import { type PeerInfo, type PipeEnd, type PipeSink, pipePair } from "./pipe.js";
-import type { TransportHost } from "../transports/transport.js";
+import { ZmqError } from "../core/errors.js";
+import type { MechanismPeer } from "./mechanisms/mechanism.js";
+import type { Event } from "../api/observer.js";
+import { type PeerInfo, type PipeEnd, type PipeSink, pipePair } from "../core/pipe.js";
+import type { TransportHost } from "../core/transport.js";
 
 export interface SessionOwner {
   /** The engine is gone; `end` says why. A connecter schedules a retry. */
