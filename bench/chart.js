@@ -1,7 +1,9 @@
 // Draws a bench/run.js result as an SVG chart, by hand (no dependencies).
 // One row per case, each with its own linear scale from 0: an omq bar and a
 // zeromq bar at the median, a whisker from min to max, a dot per run, and the
-// omq/zeromq ratio on the right. Memory rows (tcp 16 B) come last.
+// omq/zeromq ratio on the right. The scale cases (1000 DEALERs) and the
+// memory rows (tcp 16 B) come last, each under its own heading; the idle
+// case draws a row per memory figure, with its goal as a dashed line.
 //
 // Also usable alone, to redraw a saved result:
 //   node bench/chart.js bench/results/latest.json > bench/results/latest.svg
@@ -39,7 +41,14 @@ function fmt(x, unit) {
 // the rows to draw: {title, sub, unit, better, values: {omq: [..], zeromq: [..]}, failed: {lib: msg}, note}
 function rowsOf(result) {
   const rows = [];
+  const scale = [];
+  let scaleConns;
   for (const c of result.cases) {
+    if (c.kind === "idle" || c.kind === "routerrt") {
+      scaleConns ??= c.connections;
+      scale.push(...scaleRows(c));
+      continue;
+    }
     const m = c.metric;
     const values = {};
     const failed = {};
@@ -72,8 +81,47 @@ function rowsOf(result) {
       ];
     }
   }
+  if (scale.length) rows.push({ separator: `scale: ${scaleConns ?? "many"} DEALER sockets in one process, each connected by tcp to a ROUTER in another` }, ...scale);
   if (rows.memory) rows.push({ separator: "memory" }, ...rows.memory);
   return rows;
+}
+
+function valuesOf(c, key) {
+  const values = {};
+  const failed = {};
+  for (const lib of ["omq", "zeromq"]) {
+    const ok = c.samples.filter((s) => s.lib === lib && s.ok);
+    values[lib] = ok.map((s) => s[key]).filter(Number.isFinite);
+    const bad = c.samples.filter((s) => s.lib === lib && !s.ok);
+    if (bad.length && values[lib].length === 0) failed[lib] = bad[0].error;
+    else if (bad.length) failed[lib] = `${bad.length} run(s) failed`;
+  }
+  return { values, failed };
+}
+
+function scaleRows(c) {
+  if (c.kind === "routerrt") {
+    const m = c.metric;
+    return [{ title: "ROUTER echoing to all DEALERs", sub: `${m.label}, ${m.better} is better`, unit: m.unit, better: m.better, ...valuesOf(c, m.key) }];
+  }
+  // idle: zeromq's arrayBuffers are ~0 (its buffers are native, in RSS), so
+  // those rows show omq's goal instead of a ratio
+  return c.metrics.map((x) => {
+    const g = c.goals?.[x.key];
+    const verdict = g ? `${g.met ? "✓" : "✗"} omq goal ${g.goal.replace("KiB/conn", "KiB")}` : "";
+    return {
+      title: `idle: ${x.side} side ${x.what}`,
+      sub: "KiB per connection, lower is better",
+      unit: "KiB",
+      better: "lower",
+      ...valuesOf(c, x.key),
+      goal: x.goalKiB,
+      noRatio: x.goalKiB !== undefined,
+      verdict,
+      verdictMet: g?.met,
+      note: x.goalKiB === undefined ? verdict : "",
+    };
+  });
 }
 
 export function renderSvg(result) {
@@ -121,10 +169,17 @@ function row(r, y) {
   o.push(`<rect x="0" y="${y}" width="${W}" height="${ROW_H}" fill="${(y / ROW_H) % 2 < 1 ? "#fff" : "#fafafa"}"/>`);
   o.push(`<text x="${LABEL_X}" y="${y + 22}" font-weight="bold">${esc(r.title)}</text>`);
   o.push(`<text x="${LABEL_X}" y="${y + 38}" fill="#666" font-size="11">${esc(r.sub)}</text>`);
-  const all = [...r.values.omq, ...r.values.zeromq];
-  const max = all.length ? Math.max(...all) : 1;
-  const scale = (v) => PLOT_X0 + ((PLOT_X1 - PLOT_X0) * v) / (max * 1.3);
+  const all = [...r.values.omq, ...r.values.zeromq, ...(r.goal !== undefined ? [r.goal] : [])];
+  const top = all.length ? Math.max(...all) : 1;
+  const max = top > 0 ? top : 1;
+  // from 0 (a value below 0, e.g. a memory delta of -0.01, is drawn at 0)
+  const scale = (v) => PLOT_X0 + ((PLOT_X1 - PLOT_X0) * Math.max(0, v)) / (max * 1.3);
   o.push(`<line x1="${PLOT_X0}" x2="${PLOT_X0}" y1="${y + 6}" y2="${y + ROW_H - 6}" stroke="#999"/>`);
+  if (r.goal !== undefined) {
+    const gx = scale(r.goal).toFixed(1);
+    o.push(`<line x1="${gx}" x2="${gx}" y1="${y + 4}" y2="${y + ROW_H - 4}" stroke="#2b8a3e" stroke-width="1.2" stroke-dasharray="4 3"><title>${esc(`goal ${fmt(r.goal, r.unit)}`)}</title></line>`);
+    o.push(`<text x="${(Number(gx) + 3).toFixed(1)}" y="${y + ROW_H - 6}" font-size="9.5" fill="#2b8a3e">goal</text>`);
+  }
   ["omq", "zeromq"].forEach((lib, i) => {
     const by = y + 8 + i * 19;
     const v = r.values[lib];
@@ -147,6 +202,12 @@ function row(r, y) {
   });
   const mo = median(r.values.omq);
   const mz = median(r.values.zeromq);
+  if (r.noRatio) {
+    const color = r.verdictMet === true ? "#2b8a3e" : r.verdictMet === false ? "#c92a2a" : "#495057";
+    o.push(`<text x="${RATIO_X}" y="${y + 24}" font-size="12" font-weight="bold" fill="${color}">${esc(r.verdict || "no result")}</text>`);
+    o.push(`<text x="${RATIO_X}" y="${y + 41}" font-size="10.5" fill="#444">no ratio: zeromq's are native</text>`);
+    return o;
+  }
   if (Number.isFinite(mo) && Number.isFinite(mz) && mz > 0) {
     const ratio = mo / mz;
     const goodness = r.better === "higher" ? ratio : 1 / ratio;

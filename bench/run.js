@@ -9,7 +9,8 @@
 // receiver got exactly what the sender sent; a run that fails or exceeds its
 // time limit is reported as failed, its processes are killed and reaped, and
 // the exit code is non-zero. Results: bench/results/<out>.json (every sample)
-// and bench/results/<out>.svg (chart).
+// and bench/results/<out>.svg (chart). BENCH_OMQ=/path/to/dist/index.js
+// benches that build of omq instead of this checkout's dist/.
 import { fork, execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -74,13 +75,25 @@ const CASES = [
   { id: "inproc-16", kind: "inproc", title: "PUSH→PULL inproc 16 B, 1 process", size: 16, count: [6_000_000, 100_000] },
   { id: "reqrep-16", kind: "reqrep", title: "REQ↔REP tcp 16 B round trip", size: 16, count: [40_000, 4_000], warmup: [1_000, 200] },
   { id: "pubsub-64", kind: "pubsub", title: "PUB→4 SUB tcp 64 B", size: 64, subs: 4, count: [1_000_000, 20_000] },
+  // scale: one ROUTER process, one process with `conns` DEALER sockets, each
+  // with its own tcp connection. Memory is reported per connection, so the
+  // quick mode's smaller count is comparable (the ids keep "1000").
+  { id: "scale-idle-1000", kind: "idle", title: `${QUICK ? 200 : 1000} idle DEALERs→ROUTER tcp`, size: 16, conns: [1000, 200], idleMs: [500, 300] },
+  { id: "scale-router-1000", kind: "routerrt", title: `ROUTER with ${QUICK ? 200 : 1000} DEALERs tcp 16 B`, size: 16, conns: [1000, 200], window: 100, count: [60_000, 10_000], warmup: [5_000, 1_000] },
+];
+// memory per connection: the goals (bench/README.md) are checked in the table
+const IDLE_METRICS = [
+  { key: "dealerAbKiB", side: "dealer", what: "arrayBuffers", unit: "KiB/conn", better: "lower", label: "dealer side arrayBuffers per connection", goalKiB: 32 },
+  { key: "dealerRssKiB", side: "dealer", what: "RSS", unit: "KiB/conn", better: "lower", label: "dealer side RSS per connection", goalZeromq: true },
+  { key: "routerAbKiB", side: "router", what: "arrayBuffers", unit: "KiB/conn", better: "lower", label: "router side arrayBuffers per connection", goalKiB: 32 },
+  { key: "routerRssKiB", side: "router", what: "RSS", unit: "KiB/conn", better: "lower", label: "router side RSS per connection", goalZeromq: true },
 ];
 let childCount = 0;
-function nodeArgs(lib, role) {
+function nodeArgs(lib, role, extra = []) {
   const a = process.env.BENCH_NODE_ARGS;
-  if (!a) return [];
+  if (!a) return extra;
   const n = ++childCount;
-  return a.split(/\s+/).filter(Boolean).map((x) => x.replaceAll("{lib}", lib).replaceAll("{role}", role).replaceAll("{n}", String(n)));
+  return [...extra, ...a.split(/\s+/).filter(Boolean).map((x) => x.replaceAll("{lib}", lib).replaceAll("{role}", role).replaceAll("{n}", String(n)))];
 }
 
 function pp(id, transport, size, full, quick) {
@@ -92,12 +105,14 @@ const countOf = (c, key = "count") => c[key][QUICK ? 1 : 0];
 function metricOf(c) {
   if (c.kind === "reqrep") return { key: "p50Us", unit: "µs", better: "lower", label: "median round trip" };
   if (c.kind === "pubsub") return { key: "deliveredPerSec", unit: "msg/s", better: "higher", label: "delivered msg/s (all subs)" };
+  if (c.kind === "idle") return IDLE_METRICS[1]; // the primary one; all four are in entry.metrics
+  if (c.kind === "routerrt") return { key: "roundTripsPerSec", unit: "rt/s", better: "higher", label: `round trips/s, ${c.window} in flight` };
   if (c.size >= 64 * KiB) return { key: "MBps", unit: "MB/s", better: "higher", label: "throughput" };
   return { key: "msgPerSec", unit: "msg/s", better: "higher", label: "throughput" };
 }
 
 if (opts.list) {
-  for (const c of CASES) console.log(`${c.id.padEnd(11)} ${c.title}`);
+  for (const c of CASES) console.log(`${c.id.padEnd(17)} ${c.title}`);
   process.exit(0);
 }
 let selected = CASES;
@@ -142,7 +157,7 @@ function endpointFor(transport) {
 }
 
 class Worker {
-  constructor(lib, role, args) {
+  constructor(lib, role, args, execArgv = []) {
     this.name = `${role}(${lib})`;
     this.inbox = [];
     this.waiters = [];
@@ -153,7 +168,7 @@ class Worker {
       cwd: root,
       stdio: ["ignore", "pipe", "pipe", "ipc"],
       // profiling aid: BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof --cpu-prof-name={lib}-{role}-{n}.cpuprofile"
-      execArgv: nodeArgs(lib, role),
+      execArgv: nodeArgs(lib, role, execArgv),
     });
     live.add(this.child);
     const keep = (d) => (this.stderr = (this.stderr + d).slice(-2000));
@@ -201,8 +216,8 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // told to exit, killed if it does not, and reaped before this returns.
 async function supervise(body) {
   const workers = [];
-  const spawn = (lib, role, args) => {
-    const w = new Worker(lib, role, args);
+  const spawn = (lib, role, args, execArgv) => {
+    const w = new Worker(lib, role, args, execArgv);
     workers.push(w);
     return w;
   };
@@ -244,7 +259,7 @@ function check(cond, msg) {
 
 async function runOnce(c, lib) {
   const size = c.size;
-  const count = countOf(c);
+  const count = c.count ? countOf(c) : undefined;
   if (c.kind === "pushpull") {
     return supervise(async (spawn) => {
       let recv, send;
@@ -335,7 +350,79 @@ async function runOnce(c, lib) {
       };
     });
   }
+  if (c.kind === "idle") {
+    return supervise(async (spawn) => {
+      const n = countOf(c, "conns");
+      // --expose-gc: both sides take their snapshots after a full GC
+      const router = spawn(lib, "router", { endpoint: endpointFor("tcp"), n, measure: true }, ["--expose-gc"]);
+      const dealers = spawn(lib, "dealers", { n, size, mode: "idle", idleMs: countOf(c, "idleMs") }, ["--expose-gc"]);
+      const { endpoint } = await router.wait("ready");
+      await dealers.wait("ready");
+      dealers.send({ cmd: "connect", endpoint });
+      await dealers.wait("warm"); // one DEALER connected and round-tripped; the dealer side's baseline is taken
+      router.send({ cmd: "baseline" });
+      await router.wait("baseline"); // the router side's, with that one connection
+      dealers.send({ cmd: "go" });
+      const d = await dealers.wait("result"); // n more connected, idle, measured
+      router.send({ cmd: "report" });
+      const r = await router.wait("result");
+      checkScale(d, r, n);
+      const per = (snap, key) => (snap.after[key] - snap.before[key]) / n / KiB;
+      const side = (snap) => ({ before: snap.before, after: snap.after });
+      return {
+        messages: d.sent,
+        connections: n,
+        connectMs: d.connectMs,
+        gc: d.after.gc && r.after.gc,
+        dealerAbKiB: per(d, "arrayBuffers"),
+        dealerRssKiB: per(d, "rss"),
+        dealerHeapKiB: per(d, "heapUsed"),
+        dealerExternalKiB: per(d, "external"),
+        routerAbKiB: per(r, "arrayBuffers"),
+        routerRssKiB: per(r, "rss"),
+        routerHeapKiB: per(r, "heapUsed"),
+        routerExternalKiB: per(r, "external"),
+        dealerSide: side(d),
+        routerSide: side(r),
+      };
+    });
+  }
+  if (c.kind === "routerrt") {
+    return supervise(async (spawn) => {
+      const n = countOf(c, "conns");
+      const router = spawn(lib, "router", { endpoint: endpointFor("tcp"), n });
+      const dealers = spawn(lib, "dealers", { n, size, mode: "rt", window: c.window, count, warmup: countOf(c, "warmup"), maxMs: MAX_MS });
+      const { endpoint } = await router.wait("ready");
+      await dealers.wait("ready");
+      dealers.send({ cmd: "connect", endpoint });
+      await dealers.wait("warm");
+      dealers.send({ cmd: "go" });
+      const d = await dealers.wait("result");
+      router.send({ cmd: "report" });
+      const r = await router.wait("result");
+      checkScale(d, r, n);
+      check(d.roundTrips > 0, "no timed round trip completed");
+      return {
+        messages: d.roundTrips,
+        capped: d.capped,
+        connections: n,
+        window: d.window,
+        connectMs: d.connectMs,
+        elapsedMs: d.elapsedMs,
+        roundTripsPerSec: d.roundTrips / (d.elapsedMs / 1000),
+      };
+    });
+  }
   throw new Error(`unknown kind ${c.kind}`);
+}
+
+// every request got exactly one reply, with its own DEALER's index in it, and
+// the ROUTER saw and echoed exactly the requests sent
+function checkScale(d, r, n) {
+  check(d.received === d.sent, `the DEALERs got ${d.received} replies to ${d.sent} requests`);
+  check(d.bad === 0, `${d.bad} replies reached the wrong DEALER or had the wrong size`);
+  check(r.received === d.sent && r.echoed === d.sent, `the ROUTER received ${r.received} and echoed ${r.echoed} of ${d.sent} requests`);
+  check(d.sent >= n + 1, `only ${d.sent} requests for ${n + 1} DEALERs`);
 }
 
 function throughput(c, r, s, extra) {
@@ -394,6 +481,15 @@ function gitInfo() {
 }
 
 function checkBuild() {
+  if (process.env.BENCH_OMQ) {
+    // another build of omq (worker.js imports it instead of "omq")
+    if (!existsSync(process.env.BENCH_OMQ)) {
+      console.error(`BENCH_OMQ=${process.env.BENCH_OMQ} does not exist`);
+      process.exit(2);
+    }
+    console.log(`omq from BENCH_OMQ=${process.env.BENCH_OMQ}\n`);
+    return;
+  }
   const dist = join(root, "dist", "index.js");
   if (!existsSync(dist)) {
     console.error("dist/index.js is missing: run `npm run build` first");
@@ -434,7 +530,7 @@ async function main() {
     runs: RUNS,
     maxMsPerRun: MAX_MS,
     timeoutMsPerRun: RUN_TIMEOUT_MS,
-    versions: { omq: omqPkg.version, git: gitInfo(), zeromq: zmqPkg.version },
+    versions: { omq: omqPkg.version, git: gitInfo(), zeromq: zmqPkg.version, ...(process.env.BENCH_OMQ ? { omqPath: process.env.BENCH_OMQ } : {}) },
     machine,
     cases: [],
   };
@@ -448,11 +544,14 @@ async function main() {
   let failures = 0;
   for (const c of selected) {
     const m = metricOf(c);
-    const entry = { id: c.id, title: c.title, kind: c.kind, transport: c.transport ?? (c.kind === "inproc" ? "inproc" : "tcp"), size: c.size, messagesPerRun: countOf(c), metric: m, samples: [] };
+    const entry = { id: c.id, title: c.title, kind: c.kind, transport: c.transport ?? (c.kind === "inproc" ? "inproc" : "tcp"), size: c.size, messagesPerRun: c.count ? countOf(c) : undefined, metric: m, samples: [] };
     if (c.subs) entry.subscribers = c.subs;
+    if (c.conns) entry.connections = countOf(c, "conns");
+    if (c.window) entry.window = c.window;
+    if (c.kind === "idle") entry.metrics = IDLE_METRICS;
     result.cases.push(entry);
     const dead = new Set(); // a library that failed this case is not run again on it
-    process.stdout.write(`${c.id.padEnd(11)} `);
+    process.stdout.write(`${c.id.padEnd(17)} `);
     for (let run = 0; run < RUNS; run++) {
       const order = run % 2 === 0 ? LIBS : [...LIBS].reverse();
       for (const lib of order) {
@@ -491,11 +590,29 @@ async function main() {
         ...(c.kind === "pubsub" ? { dropPct: summarize(ok.map((s) => s.dropPct)) } : {}),
         ...(c.kind === "pushpull" ? { msgPerSec: summarize(ok.map((s) => s.msgPerSec)), MBps: summarize(ok.map((s) => s.MBps)) } : {}),
         ...(c.kind === "pushpull" ? { receiverRssPeak: summarize(ok.map((s) => s.receiverRssPeak)), senderRssStart: summarize(ok.map((s) => s.senderRssStart)), senderRssEnd: summarize(ok.map((s) => s.senderRssEnd)) } : {}),
+        ...(c.kind === "idle" ? Object.fromEntries(["dealerAbKiB", "dealerRssKiB", "dealerHeapKiB", "routerAbKiB", "routerRssKiB", "routerHeapKiB"].map((k) => [k, summarize(ok.map((s) => s[k]))])) : {}),
+        ...(c.conns ? { connectMs: summarize(ok.map((s) => s.connectMs)) } : {}),
       };
     }
-    const o = entry.summary.omq[m.key];
-    const z = entry.summary.zeromq[m.key];
-    entry.ratio = o && z ? o.median / z.median : null;
+    const ratioOf = (key) => {
+      const o = entry.summary.omq[key];
+      const z = entry.summary.zeromq[key];
+      return o && z && z.median > 0 ? o.median / z.median : null;
+    };
+    entry.ratio = ratioOf(m.key);
+    if (entry.metrics) {
+      entry.ratios = Object.fromEntries(entry.metrics.map((x) => [x.key, ratioOf(x.key)]));
+      // pass/fail of each goal (bench/README.md), null if omq or zeromq has no result
+      entry.goals = {};
+      for (const x of entry.metrics) {
+        const o = entry.summary.omq[x.key]?.median;
+        if (x.goalKiB !== undefined) entry.goals[x.key] = o === undefined ? null : { goal: `≤ ${x.goalKiB} KiB/conn`, met: o <= x.goalKiB };
+        if (x.goalZeromq) {
+          const z = entry.summary.zeromq[x.key]?.median;
+          entry.goals[x.key] = o === undefined || z === undefined ? null : { goal: "≤ zeromq", met: o <= z };
+        }
+      }
+    }
     const errs = entry.samples.filter((s) => !s.ok);
     process.stdout.write(errs.length ? ` FAILED\n` : "\n");
     for (const s of errs) {
@@ -534,6 +651,10 @@ function printTable(result) {
   const rows = [["case", "unit", "omq median [min–max]", "zeromq median [min–max]", "omq/zeromq", "notes"]];
   const cell = (s) => (s ? `${fmtNum(s.median)} [${fmtNum(s.min)}–${fmtNum(s.max)}]` : "failed");
   for (const e of result.cases) {
+    if (e.kind === "idle") {
+      rows.push(...idleRows(e, cell));
+      continue;
+    }
     const m = e.metric;
     const o = e.summary.omq;
     const z = e.summary.zeromq;
@@ -544,6 +665,7 @@ function printTable(result) {
     if (e.kind === "pubsub") notes.push(`dropped ${fmtPct(o.dropPct?.median)} vs ${fmtPct(z.dropPct?.median)}`);
     if (e.kind === "pushpull" && m.key === "MBps") notes.push(`${fmtNum(o.msgPerSec?.median)} vs ${fmtNum(z.msgPerSec?.median)} msg/s`);
     if (e.kind === "pushpull" && m.key === "msgPerSec") notes.push(`${fmtNum(o.MBps?.median)} vs ${fmtNum(z.MBps?.median)} MB/s`);
+    if (e.kind === "routerrt") notes.push(`${e.connections} DEALERs, ${e.window} in flight; connecting (50 at a time) took ${fmtNum(o.connectMs?.median)} vs ${fmtNum(z.connectMs?.median)} ms`);
     const capped = LIBS.filter((l) => e.samples.some((s) => s.lib === l && s.ok && s.capped));
     if (capped.length) notes.push(`time-capped: ${capped.join(", ")}`);
     rows.push([e.title, m.unit, cell(o[m.key]), cell(z[m.key]), ratio, notes.join("; ")]);
@@ -553,7 +675,8 @@ function printTable(result) {
   console.log("\n" + line(rows[0]));
   console.log(widths.map((w) => "─".repeat(w)).join("  "));
   for (const r of rows.slice(1)) console.log(line(r));
-  console.log("↑ higher is better (ratio > 1: omq faster); ↓ lower is better (ratio < 1: omq faster). MB = 10^6 bytes.");
+  console.log("↑ higher is better (ratio > 1: omq faster); ↓ lower is better (ratio < 1: omq faster or smaller). MB = 10^6 bytes.");
+  if (result.cases.some((e) => e.kind === "idle")) console.log("KiB/conn: (after − before) / connections, before = with one DEALER already connected (bench/README.md).");
 
   const mem = result.cases.find((e) => e.id === "tcp-16");
   if (mem) {
@@ -570,6 +693,28 @@ function printTable(result) {
       );
     }
   }
+}
+// the idle case: a row per side, each cell "arrayBuffers | RSS" in KiB per
+// connection; the ratio is RSS's (zeromq's arrayBuffers are about 0: its
+// buffers are native memory, in RSS only)
+function idleRows(e, cell) {
+  const out = [];
+  for (const side of ["dealer", "router"]) {
+    const [ab, rss] = e.metrics.filter((x) => x.side === side);
+    const both = (lib) => {
+      const s = e.summary[lib];
+      return s.runsOk ? `${cell(s[ab.key])} | ${cell(s[rss.key])}` : "failed";
+    };
+    const r = e.ratios[rss.key];
+    const goal = (x) => {
+      const g = e.goals[x.key];
+      return g ? `${x.what} ${g.goal} ${g.met ? "✓" : "✗"}` : `${x.what} ${x.goalKiB !== undefined ? `≤ ${x.goalKiB} KiB/conn` : "≤ zeromq"} ?`;
+    };
+    const notes = [`omq goals: ${goal(ab)}, ${goal(rss)}`];
+    if (side === "dealer") notes.push(`${e.connections} connected (50 at a time) in ${fmtNum(e.summary.omq.connectMs?.median)} vs ${fmtNum(e.summary.zeromq.connectMs?.median)} ms`);
+    out.push([`${e.title}: ${side} side (arrayBuffers | RSS)`, "KiB/conn", both("omq"), both("zeromq"), r === null ? "—" : `RSS ${r.toFixed(2)}× ↓`, notes.join("; ")]);
+  }
+  return out;
 }
 function fmtPct(x) {
   return Number.isFinite(x) ? `${x.toFixed(1)}%` : "—";

@@ -2,7 +2,8 @@
 // `zeromq` package; only the import differs. It uses only the API both share:
 // `new Push({ linger })`, `bind`, `lastEndpoint`, `connect`, `subscribe`,
 // `await sock.send(buf)` per message, `for await (const [msg] of sock)` on the
-// receiving side (REQ uses `await sock.receive()`), and `close()`.
+// receiving side (REQ and DEALER use `await sock.receive()`), `close()`, and
+// for the scale cases `context.maxSockets`.
 //
 //   node bench/worker.js <omq|zeromq> <role> '<json args>'
 //
@@ -10,7 +11,10 @@
 // IPC channel: it reports {type:"ready"} / {type:"result"} / {type:"status"},
 // and obeys {cmd:"connect"|"go"|"stop"|"status"|"exit"}. It exits by itself if
 // run.js goes away (IPC disconnect) or after args.hardMs.
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { performance } from "node:perf_hooks";
+import { pathToFileURL } from "node:url";
 
 const [libName, role, rawArgs] = process.argv.slice(2);
 const args = JSON.parse(rawArgs ?? "{}");
@@ -18,7 +22,10 @@ if (libName !== "omq" && libName !== "zeromq") {
   process.stderr.write(`worker: unknown library ${libName} (omq or zeromq)\n`);
   process.exit(1);
 }
-const lib = await import(libName === "omq" ? "omq" : "zeromq");
+// BENCH_OMQ=/path/to/dist/index.js benches another build of omq (e.g. a clean
+// worktree) instead of this checkout's dist/ (imported as "omq")
+const omqSpec = process.env.BENCH_OMQ ? pathToFileURL(resolve(process.env.BENCH_OMQ)).href : "omq";
+const lib = await import(libName === "omq" ? omqSpec : "zeromq");
 
 // --- plumbing -------------------------------------------------------------
 
@@ -138,6 +145,54 @@ async function receiveLoop(sock, size) {
   status.received = count;
   return { received: count, t0, t1, elapsedMs: t1 - t0, badSize };
 }
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// --- scale cases: one ROUTER, many DEALERs ----------------------------------
+
+// Both libraries cap the sockets of a context (1023 by default); zeromq.js
+// applies the cap only before its first socket, so this runs first.
+function allowSockets(n) {
+  lib.context.maxSockets = Math.max(4096, n + 64);
+}
+
+// one tcp fd per connection per side (zeromq also has one eventfd per socket)
+function checkFdLimit(need) {
+  let text;
+  try {
+    text = readFileSync("/proc/self/limits", "utf8");
+  } catch {
+    return; // not Linux: let the library fail if it must
+  }
+  const m = /^Max open files\s+(\d+|unlimited)/m.exec(text);
+  if (m && m[1] !== "unlimited" && Number(m[1]) < need) {
+    throw new Error(`open-file limit (ulimit -n) is ${m[1]}, this case needs about ${need}`);
+  }
+}
+
+// process.memoryUsage() after a full GC when run with --expose-gc (run.js
+// passes it to the scale workers); several passes with a turn of the event
+// loop between them, so finalizers and freed backing stores are settled.
+async function settledMemory() {
+  const gc = typeof globalThis.gc === "function" ? globalThis.gc : null;
+  if (gc) {
+    for (let i = 0; i < 3; i++) {
+      gc();
+      await sleep(10);
+    }
+  }
+  const m = process.memoryUsage();
+  return { rss: m.rss, heapTotal: m.heapTotal, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, gc: gc !== null };
+}
+
+// a DEALER's request: its index in the first 4 bytes, so the reply shows the
+// ROUTER routed it back to the right peer
+function indexBuf(i, size) {
+  const b = Buffer.alloc(size, 0x44);
+  b.writeUInt32LE(i, 0);
+  return b;
+}
+const isReplyFor = (reply, i, size) => reply.length === size && reply.readUInt32LE(0) === i;
 
 // --- roles ------------------------------------------------------------------
 
@@ -334,6 +389,127 @@ const roles = {
     report({ type: "result", received: count, t0, t1, elapsedMs: t1 - t0, badSize, ...stopRss() });
     status.phase = "done";
   },
+};
+
+// ROUTER: echoes [id, body] to the sender until told to exit. On "baseline"
+// and on "report" it takes a memory snapshot (with args.measure); "report"
+// also answers with the counts, for run.js to check against the DEALERs'.
+roles.router = async function router() {
+  allowSockets(args.n);
+  checkFdLimit(args.n + 128);
+  const sock = track(new lib.Router({ linger: 0 }));
+  await sock.bind(args.endpoint);
+  report({ type: "ready", endpoint: sock.lastEndpoint });
+  let before = null;
+  waitCmd("baseline").then(async () => {
+    before = await settledMemory();
+    report({ type: "baseline" });
+  });
+  waitCmd("report").then(async () => {
+    const after = args.measure ? await settledMemory() : null;
+    report({ type: "result", received: status.received, echoed: status.sent, before, after });
+  });
+  status.phase = "echoing";
+  for await (const [id, body] of sock) {
+    status.received++;
+    await sock.send([id, body]);
+    status.sent++;
+  }
+};
+
+// args.n DEALERs, each connected to the ROUTER at "connect".endpoint by its
+// own socket. One more DEALER connects and round-trips first: the library's
+// one-time costs (code, pools, timers) and that socket are in the baseline,
+// so only what each further connection adds is counted. On "go" the n
+// DEALERs connect, args.batch at a time, and each round-trips once (so both
+// sides are connected);
+// then either (mode "idle") they sit idle args.idleMs and the process takes
+// its memory snapshot, or (mode "rt") they run round trips: args.window
+// lanes, lane j owning DEALERs j, j+window, j+2·window, ... and cycling
+// through them, one request in flight per lane; args.warmup round trips
+// untimed, then args.count (or args.maxMs) timed.
+roles.dealers = async function dealers() {
+  const { n, size } = args;
+  allowSockets(n);
+  checkFdLimit(2 * n + 128);
+  report({ type: "ready" });
+  const { endpoint } = await waitCmd("connect");
+  let sent = 0;
+  let received = 0;
+  let bad = 0;
+  const roundTrip = async (d, i, buf = indexBuf(i, size)) => {
+    await d.send(buf);
+    sent++;
+    const [reply] = await d.receive();
+    received++;
+    if (!isReplyFor(reply, i, size)) bad++;
+    status.sent = sent;
+    status.received = received;
+  };
+  status.phase = "warm-up socket";
+  const first = track(new lib.Dealer({ linger: 0 }));
+  first.connect(endpoint);
+  await roundTrip(first, n);
+  const before = args.mode === "idle" ? await settledMemory() : null;
+  report({ type: "warm" });
+  await waitCmd("go");
+
+  // in batches of args.batch (50), each round-tripped before the next
+  // connects: a burst of more than the listener's backlog (100 by default in
+  // both libraries) of simultaneous connects overflows the ROUTER's accept
+  // queue, and the kernel's SYN retry makes the rest wait a second or more
+  status.phase = `connecting ${n} DEALERs`;
+  const t0 = performance.now();
+  const socks = new Array(n);
+  const batch = args.batch ?? 50;
+  for (let b = 0; b < n; b += batch) {
+    const round = [];
+    for (let i = b; i < Math.min(n, b + batch); i++) {
+      socks[i] = track(new lib.Dealer({ linger: 0 }));
+      socks[i].connect(endpoint);
+      round.push(roundTrip(socks[i], i));
+    }
+    await Promise.all(round);
+  }
+  const connectMs = performance.now() - t0;
+
+  if (args.mode === "idle") {
+    status.phase = "idle";
+    await sleep(args.idleMs);
+    const after = await settledMemory();
+    report({ type: "result", n, sent, received, bad, connectMs, before, after });
+    status.phase = "done";
+    return;
+  }
+
+  const bufs = socks.map((_, i) => indexBuf(i, size));
+  const window = Math.min(args.window, n);
+  async function phase(total, maxMs) {
+    let issued = 0;
+    let done = 0;
+    const t = performance.now();
+    const deadline = t + maxMs;
+    const lane = async (j) => {
+      let i = j;
+      while (issued < total && performance.now() < deadline) {
+        issued++;
+        await roundTrip(socks[i], i, bufs[i]);
+        done++;
+        i += window;
+        if (i >= n) i = j;
+      }
+    };
+    const lanes = [];
+    for (let j = 0; j < window; j++) lanes.push(lane(j));
+    await Promise.all(lanes);
+    return { roundTrips: done, elapsedMs: performance.now() - t, capped: issued < total };
+  }
+  status.phase = "warm-up round trips";
+  await phase(args.warmup, args.maxMs);
+  status.phase = "measuring";
+  const r = await phase(args.count, args.maxMs);
+  report({ type: "result", n, window, sent, received, bad, connectMs, ...r });
+  status.phase = "done";
 };
 
 const run = roles[role];
