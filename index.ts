@@ -1,1 +1,21 @@
+// The package's entry point and its one composition root: it registers the
+// transports and socket types omq ships, then exports the public API. Nothing
+// under lib/ imports transports/ or patterns/; a transport loads what it needs
+// from Node (pgm's node:dgram) only when first used.
+import { registerSocketType } from "./lib/core/socket-type.js";
+import { registerTransport } from "./lib/core/transport.js";
+import { defineSocketClassOptions } from "./lib/api/socket-classes.js";
+import { SOCKET_TYPES } from "./patterns/index.js";
+import { inprocTransport } from "./transports/inproc.js";
+import { ipcTransport } from "./transports/ipc.js";
+import { pgmTransport } from "./transports/pgm/index.js";
+import { tcpTransport } from "./transports/tcp.js";
+
+for (const t of SOCKET_TYPES) registerSocketType(t);
+defineSocketClassOptions();
+registerTransport(inprocTransport);
+registerTransport(tcpTransport);
+registerTransport(ipcTransport);
+registerTransport(pgmTransport);
+
 export * from "./lib/index.js";

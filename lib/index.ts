@@ -1,20 +1,13 @@
-// omq's public exports (API.md).
-import { inprocTransport } from "../transports/inproc.js";
-import { pgmTransport } from "../transports/pgm/index.js";
-import { ipcTransport } from "../transports/ipc.js";
-import { tcpTransport } from "../transports/tcp.js";
-import { hasTransport, registerTransport } from "./core/transport.js";
-
-registerTransport(inprocTransport);
-registerTransport(pgmTransport);
-registerTransport(tcpTransport);
-registerTransport(ipcTransport);
+// omq's public API (as zeromq.js v6's main entry). Nothing is registered here:
+// the package's entry point (index.ts) registers the transports and socket types.
+import { hasTransport } from "./core/transport.js";
 
 export { Context, context, type ContextOptions } from "./core/context.js";
 export { curveKeyPair } from "./api/curve-keys.js";
 export { ZmqError } from "./core/errors.js";
 export type { MessageLike } from "./core/message.js";
 export { Observer, type Event, type EventType, type EventError } from "./api/observer.js";
+export { messageMetadata, type MessageMeta } from "./core/message.js";
 export { Proxy } from "./api/proxy.js";
 export { Socket } from "./api/socket.js";
 export * from "./api/socket-classes.js";

@@ -5,7 +5,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach } from "vitest";
 import { Observer, type Event, type EventType, type Socket, capability } from "../index.js";
-import { syncStreamPeers } from "../transports/stream.js";
 
 /** Per-test timeout used by the spec suites (ms). */
 export const T = 5000;
@@ -122,11 +121,11 @@ export interface TestTransport {
    * created (inproc reports a peer's close through microtasks; stream
    * transports count `disconnect` events). */
   disconnected(sock: Socket, n: number): Promise<void>;
-  /** Resolve once every subscription made so far by these SUB/XSUB sockets
-   * has been applied by their publishers (inproc applies them synchronously;
-   * stream transports do a ZMTP PING/PONG round trip behind them on every
-   * connection, after its handshake). */
-  subscribed(...subs: Socket[]): Promise<void>;
+  /** Resolve once the publisher(s) hold, each for one of its peers, exactly
+   * the topics each of these SUB/XSUB sockets holds (inproc applies them
+   * synchronously; over a network the publishers' tries are polled: ZMTP
+   * acknowledges nothing). */
+  subscribed(pubs: Socket | Socket[], ...subs: Socket[]): Promise<void>;
   /** Resolve once `sock` has refused `n` connection attempts since it was
    * created, e.g. of an incompatible socket type (inproc refuses inside
    * connect(), so it resolves at once; stream transports count
@@ -149,15 +148,40 @@ export const inprocTransport: TestTransport = {
   },
   connected: async () => {},
   disconnected: () => settled(),
-  subscribed: async () => {},
+  subscribed: (pubs, ...subs) => until(() => subscriptionsApplied(pubs, subs), BARRIER_MS, "subscriptions applied"),
   refused: async () => {},
   quietMs: 0,
 };
 
 const HANDSHAKE_ERRORS = ["handshake:error:protocol", "handshake:error:auth", "handshake:error:other"] as const;
 
-function hostOf(sock: Socket): object {
-  return (sock as unknown as { _host: object })._host;
+/** A topic set as one comparable string. */
+function topicKey(topics: Buffer[]): string {
+  return topics.map((t) => "t" + t.toString("hex")).sort().join(",");
+}
+
+/** Each sub's topics (its own trie) are held, exactly, by one distinct peer
+ * pipe of every publisher (XPUB's trie; the requested topics with manual). */
+function subscriptionsApplied(pubs: Socket | Socket[], subs: Socket[]): boolean {
+  interface PubPattern { pipes: Iterable<{ closed: boolean; peerClosed: boolean }>; subs: unknown; requested: unknown }
+  type Each = { each(fn: (topic: Buffer, pipes: Set<unknown>) => void): void };
+  const want = subs.map((s) => topicKey((s as unknown as { _pattern: { subs: { topics(): Buffer[] } } })._pattern.subs.topics()));
+  for (const pub of Array.isArray(pubs) ? pubs : [pubs]) {
+    const pat = (pub as unknown as { _pattern: PubPattern })._pattern;
+    const trie = ((pub as unknown as { manual?: boolean }).manual ? pat.requested : pat.subs) as Each;
+    const per = new Map<unknown, Buffer[]>();
+    for (const p of pat.pipes) if (!p.closed && !p.peerClosed) per.set(p, []); // a peer gone holds nothing
+    trie.each((topic, pipes) => {
+      for (const p of pipes) per.get(p)?.push(Buffer.from(topic));
+    });
+    const have = [...per.values()].map(topicKey);
+    for (const w of want) {
+      const i = have.indexOf(w);
+      if (i < 0) return false;
+      have.splice(i, 1);
+    }
+  }
+  return true;
 }
 
 function streamTransport(name: string, address: () => string): TestTransport {
@@ -170,9 +194,7 @@ function streamTransport(name: string, address: () => string): TestTransport {
     },
     connected: (sock, n) => eventsSeen(sock, "handshake", n),
     disconnected: (sock, n) => eventsSeen(sock, "disconnect", n),
-    async subscribed(...subs) {
-      await within(Promise.all(subs.map((s) => syncStreamPeers(hostOf(s)))), BARRIER_MS, "subscribed");
-    },
+    subscribed: (pubs, ...subs) => until(() => subscriptionsApplied(pubs, subs), BARRIER_MS, "subscriptions applied"),
     refused: (sock, n) => eventsSeen(sock, HANDSHAKE_ERRORS, n),
     quietMs: 100,
   };

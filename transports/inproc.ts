@@ -6,7 +6,7 @@ import type { InprocEntry } from "../lib/core/context.js";
 import type { Endpoint } from "../lib/core/endpoint.js";
 import { zmqError } from "../lib/core/errors.js";
 import { type PeerInfo, type PipeEnd, pipePair } from "../lib/core/pipe.js";
-import { socketTypesCompatible } from "../lib/core/socket-types.js";
+import { socketTypesCompatible } from "../lib/core/socket-type.js";
 import type { Binding, ConnectOptions, Connection, Transport, TransportHost } from "../lib/core/transport.js";
 
 interface Pending {

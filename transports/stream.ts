@@ -3,35 +3,14 @@
 // backoff and reports the zeromq.js event sequence. tcp.ts and ipc.ts only
 // say how to listen and how to dial.
 import type { OnReadOpts, Server, Socket as NetSocket } from "node:net";
-import { ZmtpEngine } from "../lib/zmtp/engine.js";
-import type { EngineEnd } from "../lib/zmtp/engine.js";
 import { ZmqError, fromSystemError } from "../lib/core/errors.js";
+import type { Binding, ConnectOptions, Connection, TransportHost } from "../lib/core/transport.js";
+import type { CodecFactory } from "../lib/zmtp/framing.js";
 import { NullMechanism } from "../lib/zmtp/mechanisms/null.js";
 import { Session, type SessionOwner } from "../lib/zmtp/session.js";
-import type { Binding, ConnectOptions, Connection, TransportHost } from "../lib/core/transport.js";
-
-/** Each socket's live stream sessions (accepted and connecting), for sync. */
-const liveSessions = new WeakMap<object, Set<Session>>();
-
-function track(host: TransportHost, s: Session): void {
-  let set = liveSessions.get(host);
-  if (set === undefined) liveSessions.set(host, (set = new Set()));
-  set.add(s);
-}
-
-function untrack(host: TransportHost, s: Session): void {
-  liveSessions.get(host)?.delete(s);
-}
-
-/** Resolves once every stream peer of the socket behind `host` has processed
- * everything the socket queued to it before the call, subscriptions included
- * (a ZMTP PING/PONG round trip per connection, Session.sync). A connect()
- * whose peer has not answered yet is waited for, so callers bound the wait. */
-export function syncStreamPeers(host: object): Promise<void> {
-  const set = liveSessions.get(host);
-  if (set === undefined || set.size === 0) return Promise.resolve();
-  return Promise.all([...set].map((s) => new Promise<void>((resolve) => s.sync(resolve)))).then(() => undefined);
-}
+import { StreamEngine } from "../lib/zmtp/stream-engine.js";
+import { zmtpCodec } from "../lib/zmtp/zmtp-codec.js";
+import type { EngineEnd } from "../lib/zmtp/engine.js";
 
 /** How a stream transport makes connections. */
 export interface StreamDialer {
@@ -43,19 +22,27 @@ export interface StreamDialer {
 /** Node's size for a read when nobody says otherwise. */
 const READ_SIZE = 64 * 1024;
 
+/** One read buffer shared by every dialed socket whose last read was small:
+ * libuv reads one socket at a time into it and the callback copies the bytes
+ * out before the next read, so an idle connection pins no buffer of its own. */
+let sharedScratch: Buffer | undefined;
+
 /**
- * Reads for a socket we dial, through net's `onread`: each read goes into a
- * fresh 64 KiB Buffer as Node's own (the decoder keeps views of it), except
- * when the engine is assembling a large body: then the read lands straight in
- * the body's missing part, one copy and as many bytes per syscall as the
- * kernel has, as libzmq reads large messages. Node offers `onread` only for
- * sockets it connects, so accepted connections keep 'data' events.
+ * Reads for a socket we dial, through net's `onread`. While reads are small,
+ * they land in the shared scratch buffer and are copied out (frames are views
+ * of their chunk: a 7-byte read must not keep 64 KiB alive). After a read that
+ * filled at least half its buffer the next one gets a fresh 64 KiB buffer of
+ * its own, handed on without a copy. When the engine is assembling a large
+ * body, the read lands straight in the body's missing part: one copy and as
+ * many bytes per syscall as the kernel has, as libzmq reads large messages.
+ * Node offers `onread` only for sockets it connects, so accepted connections
+ * keep 'data' events.
  */
 class DirectReads {
-  private engine: ZmtpEngine | undefined;
+  private engine: StreamEngine | undefined;
   private target: Buffer | undefined;
-  /** A read buffer whose bytes were copied out: the next read may reuse it. */
-  private spare: Buffer | undefined;
+  /** The last read filled at least half its buffer: give the next its own. */
+  private busy = false;
   /** Bytes read before the engine existed (none expected: reading starts after 'connect'). */
   private early: Buffer[] = [];
 
@@ -64,9 +51,8 @@ class DirectReads {
       const t = this.engine?.readTarget();
       this.target = t;
       if (t !== undefined) return t;
-      const spare = this.spare;
-      this.spare = undefined;
-      return spare ?? Buffer.allocUnsafeSlow(READ_SIZE);
+      if (this.busy) return Buffer.allocUnsafeSlow(READ_SIZE);
+      return (sharedScratch ??= Buffer.allocUnsafeSlow(READ_SIZE));
     },
     callback: (n: number, buf: Uint8Array): boolean => {
       if (buf === this.target) {
@@ -74,46 +60,47 @@ class DirectReads {
         this.engine!.directRead(n);
         return true;
       }
-      // Frames are views of their chunk: a 7-byte read must not keep 64 KiB
-      // alive (Node trims its own 'data' chunks to size). A read that filled
-      // at least half the buffer is handed on as it is (at most 2x held);
-      // a smaller one is copied out and the buffer used again.
       let chunk: Buffer;
-      if (n * 2 >= buf.length) chunk = Buffer.from(buf.buffer, buf.byteOffset, n);
-      else {
+      if (buf === sharedScratch) {
         chunk = Buffer.allocUnsafe(n);
         chunk.set(buf.subarray(0, n));
-        this.spare = buf as Buffer;
-      }
+      } else chunk = Buffer.from(buf.buffer, buf.byteOffset, n);
+      // at most 2x held for the reads handed on as they are
+      this.busy = n * 2 >= buf.length;
       if (this.engine !== undefined) this.engine.input(chunk);
       else this.early.push(chunk);
       return true;
     },
   };
 
-  attach(engine: ZmtpEngine): void {
+  attach(engine: StreamEngine): void {
     this.engine = engine;
     for (const c of this.early.splice(0)) engine.input(c);
   }
 }
 
-export function startEngine(stream: NetSocket, host: TransportHost, session: Session, reads?: DirectReads): ZmtpEngine {
+/** Run the ZeroMQ engine over a connected stream, for this session. */
+export function startEngine(
+  stream: NetSocket,
+  host: TransportHost,
+  session: Session,
+  reads?: DirectReads,
+  codec: CodecFactory = zmtpCodec,
+): StreamEngine {
   const o = host.options;
-  const engine = new ZmtpEngine(
-    stream,
-    {
-      socketType: host.socketType,
-      maxMessageSize: o.maxMessageSize,
-      handshakeInterval: o.handshakeInterval,
-      heartbeatInterval: o.heartbeatInterval,
-      heartbeatTimeout: o.heartbeatTimeout,
-      heartbeatTimeToLive: o.heartbeatTimeToLive,
-      mechanism: new NullMechanism(
-        o.routingId !== undefined ? { socketType: host.socketType, routingId: o.routingId } : { socketType: host.socketType },
-      ),
-    },
-    session,
-  );
+  const t = host.type;
+  const mechanism = new NullMechanism({ socketType: host.socketType, sendsIdentity: t.sendsIdentity, routingId: o.routingId });
+  const engine = new StreamEngine(stream, codec({ mechanism: mechanism.name, asServer: mechanism.asServer }), {
+    maxMessageSize: o.maxMessageSize,
+    handshakeInterval: o.handshakeInterval,
+    heartbeatInterval: o.heartbeatInterval,
+    heartbeatTimeout: o.heartbeatTimeout,
+    heartbeatTimeToLive: o.heartbeatTimeToLive,
+    mechanism,
+    sendsSubscriptions: t.subscriptions === "sends",
+    takesSubscriptions: t.subscriptions === "takes",
+    peerAddress: stream.remoteAddress,
+  }, session);
   session.setEngine(engine);
   reads?.attach(engine);
   return engine;
@@ -125,6 +112,7 @@ export function applySocketOptions(s: NetSocket, host: TransportHost): void {
   // are stored only (README)
   if (o.tcpKeepalive === 1) s.setKeepAlive(true, o.tcpKeepaliveIdle > 0 ? o.tcpKeepaliveIdle * 1000 : 0);
   else if (o.tcpKeepalive === 0) s.setKeepAlive(false);
+  s.setNoDelay(true);
   // an idle socket must not keep the process alive (pending calls do, see keepalive.ts)
   s.unref();
 }
@@ -154,14 +142,12 @@ export class StreamListener implements Binding, SessionOwner {
     this.host.emit({ type: "accept", address: this.address });
     const session = new Session(this.host, this.address, false, this);
     this.sessions.add(session);
-    track(this.host, session);
     startEngine(s, this.host, session);
   }
 
   sessionDisconnected(): void {}
   sessionEnded(s: Session): void {
     this.sessions.delete(s);
-    untrack(this.host, s);
   }
 
   close(): void {
@@ -190,7 +176,6 @@ export class StreamConnecter implements Connection, SessionOwner {
   ) {
     this.currentInterval = host.options.reconnectInterval;
     this.session = new Session(host, address, true, this, opts.routingId);
-    track(host, this.session);
     this.dial();
   }
 
@@ -267,9 +252,7 @@ export class StreamConnecter implements Connection, SessionOwner {
   sessionDisconnected(_s: Session, _end: EngineEnd): void {
     this.scheduleRetry();
   }
-  sessionEnded(s: Session): void {
-    untrack(this.host, s);
-  }
+  sessionEnded(): void {}
 
   close(): void {
     if (this.closed) return;

@@ -1,29 +1,10 @@
 // socket.events: zeromq.js's Observer. Either an emitter (on/off) or a queue
 // read with receive()/for await, never both.
 import { zmqError } from "../core/errors.js";
+import type { Event, EventError, EventType } from "../core/events.js";
 import { RingQueue } from "../core/ring-queue.js";
 
-export type EventType =
-  | "bind" | "bind:error" | "accept" | "accept:error" | "connect" | "connect:delay"
-  | "connect:retry" | "close" | "close:error" | "disconnect" | "handshake"
-  | "handshake:error:protocol" | "handshake:error:auth" | "handshake:error:other" | "end"
-  | "pgm:loss";
-
-export interface EventError extends Error {
-  code?: string;
-  errno?: number;
-  address?: string;
-  status?: number;
-}
-
-export interface Event {
-  type: EventType;
-  address?: string;
-  interval?: number;
-  error?: EventError;
-  /** pgm:loss: how many whole messages could not be repaired. */
-  lost?: number;
-}
+export type { Event, EventError, EventType };
 
 type Listener = (e: Event) => void;
 
@@ -78,12 +59,15 @@ export class Observer implements AsyncIterable<Event> {
     }
   }
 
-  /** Internal: deliver one event. */
+  /** Internal: deliver one event. Listeners run in a microtask of their own,
+   * never inside the caller (an engine's parse loop): a listener that throws
+   * reaches the process as an uncaught exception, as from an EventEmitter, and
+   * never fails the connection that reported the event. */
   emit(e: Event): void {
     if (this.isClosed) return;
     if (this.emitterMode) {
       const s = this.listeners.get(e.type);
-      if (s) for (const l of [...s]) l(e);
+      if (s) for (const l of s) queueMicrotask(() => l(e));
       return;
     }
     const w = this.waiters.shift();

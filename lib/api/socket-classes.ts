@@ -3,10 +3,15 @@
 import type { Context } from "../core/context.js";
 import type { MessageLike } from "../core/message.js";
 import { Socket, defineOptions } from "./socket.js";
-import type { SocketTypeName } from "../core/socket-types.js";
-import { SOCKET_TYPES } from "../core/socket-types.js";
-import type { XPubPattern } from "../../patterns/xpub.js";
-import type { XSubPattern } from "../../patterns/xsub.js";
+import { type SocketTypeName, findSocketType } from "../core/socket-type.js";
+
+/** What SUB's and XPUB's patterns offer beyond the Pattern contract. */
+interface Subscribing {
+  subscribe(subscribe: boolean, topic: Buffer): void;
+}
+interface ManualSubscribing {
+  manualSubscribe(subscribe: boolean, topic: Buffer): void;
+}
 import { toFrame } from "../core/message.js";
 import { zmqError } from "../core/errors.js";
 
@@ -133,13 +138,13 @@ export class Subscriber extends Socket {
    * no argument subscribes to everything. */
   subscribe(...prefixes: Array<string | Buffer>): void {
     if (this.closed) throw zmqError("EBADF");
-    const p = this._pattern as unknown as XSubPattern;
+    const p = this._pattern as unknown as Subscribing;
     for (const t of prefixes.length === 0 ? [""] : prefixes) p.subscribe(true, toFrame(t));
   }
   /** Remove subscriptions; no argument removes the everything-filter "". */
   unsubscribe(...prefixes: Array<string | Buffer>): void {
     if (this.closed) throw zmqError("EBADF");
-    const p = this._pattern as unknown as XSubPattern;
+    const p = this._pattern as unknown as Subscribing;
     for (const t of prefixes.length === 0 ? [""] : prefixes) p.subscribe(false, toFrame(t));
   }
 }
@@ -230,13 +235,13 @@ export class XPublisher extends Socket {
    * (EINVAL without `manual`, as libzmq). */
   subscribe(...prefixes: Array<string | Buffer>): void {
     if (this.closed) throw zmqError("EBADF");
-    const p = this._pattern as unknown as XPubPattern;
+    const p = this._pattern as unknown as ManualSubscribing;
     for (const t of prefixes.length === 0 ? [""] : prefixes) p.manualSubscribe(true, toFrame(t));
   }
   /** With `manual`: unsubscribe the peer whose subscription was received last. */
   unsubscribe(...prefixes: Array<string | Buffer>): void {
     if (this.closed) throw zmqError("EBADF");
-    const p = this._pattern as unknown as XPubPattern;
+    const p = this._pattern as unknown as ManualSubscribing;
     for (const t of prefixes.length === 0 ? [""] : prefixes) p.manualSubscribe(false, toFrame(t));
   }
 }
@@ -253,7 +258,15 @@ const CLASSES = {
   router: Router, pull: Pull, push: Push, xpub: XPublisher, xsub: XSubscriber,
 } as const;
 
-for (const [name, cls] of Object.entries(CLASSES)) defineOptions(cls, name as SocketTypeName);
+/** Give the classes their option accessors, once the socket types are
+ * registered (the package's entry point calls this). */
+export function defineSocketClassOptions(): void {
+  for (const [name, cls] of Object.entries(CLASSES)) {
+    const type = findSocketType(name);
+    if (type === undefined) throw new TypeError(`socket type ${name} is not registered`);
+    defineOptions(cls, type);
+  }
+}
 
 type Classes = typeof CLASSES;
 export type SocketTypeString = keyof Classes;
@@ -265,7 +278,7 @@ export function socket<T extends SocketTypeString>(
 ): InstanceType<Classes[T]> {
   if (typeof type !== "string") throw new TypeError("Socket type must be a string");
   const key = type.toLowerCase();
-  if (!(key in SOCKET_TYPES)) throw new TypeError(`Unknown socket type: ${type}`);
+  if (!(key in CLASSES) || findSocketType(key) === undefined) throw new TypeError(`Unknown socket type: ${type}`);
   const Cls = CLASSES[key as SocketTypeString] as unknown as new (o?: unknown) => InstanceType<Classes[T]>;
   return new Cls(options);
 }

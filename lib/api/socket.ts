@@ -8,13 +8,13 @@ import { ioTurn } from "../core/io-turn.js";
 import { BusyPoller } from "./busy-poll.js";
 import { holdAlive, releaseAlive } from "./keepalive.js";
 import { type MessageLike, type Msg, toFrames } from "../core/message.js";
-import { type Event, Observer } from "./observer.js";
+import type { Event } from "../core/events.js";
+import { Observer } from "./observer.js";
 import { type OptionValues, defaultValues, normalizeOption, optionNamesFor, publicValue } from "../core/options.js";
 import type { PipeEnd } from "../core/pipe.js";
 import { RingQueue } from "../core/ring-queue.js";
-import { SOCKET_TYPES, type SocketTypeInfo, type SocketTypeName } from "../core/socket-types.js";
+import { type SocketTypeDescriptor, type SocketTypeName, findSocketType } from "../core/socket-type.js";
 import type { Pattern, PatternHost } from "../core/pattern.js";
-import { createPattern } from "../../patterns/index.js";
 import {
   type Binding,
   type Connection,
@@ -46,7 +46,7 @@ export abstract class Socket {
   readonly context: Context;
   /** libzmq's socket type number (as zeromq.js). */
   readonly type: number;
-  /** @internal */ readonly _info: SocketTypeInfo;
+  /** @internal */ readonly _info: SocketTypeDescriptor;
   /** @internal */ readonly _opts: OptionValues;
   /** @internal */ readonly _pattern: Pattern;
   private readonly observer = new Observer();
@@ -67,15 +67,17 @@ export abstract class Socket {
   readonly _host: TransportHost;
 
   constructor(typeName: SocketTypeName, options: Record<string, unknown> = {}) {
-    this._info = SOCKET_TYPES[typeName];
-    this.type = this._info.number;
+    const info = findSocketType(typeName);
+    if (info === undefined) throw new TypeError(`Unknown socket type: ${typeName}`);
+    this._info = info;
+    this.type = info.number;
     const ctx = (options.context as Context | undefined) ?? defaultContext;
     this.context = ctx;
     if (ctx.sockets >= ctx.maxSockets) throw zmqError("EMFILE", "Too many open sockets (context.maxSockets)");
     this._opts = defaultValues();
     if (!ctx.blocky) this._opts.linger = 0;
     if (ctx.ipv6) this._opts.ipv6 = true;
-    const allowed = new Set(optionNamesFor(typeName));
+    const allowed = new Set(optionNamesFor(info));
     for (const [k, v] of Object.entries(options)) {
       if (k === "context") continue;
       if (!allowed.has(k)) throw new TypeError(`Unknown option for ${typeName} socket: ${k}`);
@@ -87,10 +89,11 @@ export abstract class Socket {
       readable: () => this.flushReceives(),
       writable: () => this.flushSends(),
     };
-    this._pattern = createPattern(typeName, patternHost);
+    this._pattern = info.createPattern(patternHost);
     this._host = {
       context: ctx,
-      socketType: this._info.zmtp,
+      socketType: info.zmtp,
+      type: info,
       options: this._opts,
       get closed() {
         return self.isClosed;
@@ -435,7 +438,7 @@ export abstract class Socket {
 }
 
 /** Install option accessors on a socket class's prototype. */
-export function defineOptions(cls: { prototype: object }, type: SocketTypeName): void {
+export function defineOptions(cls: { prototype: object }, type: SocketTypeDescriptor): void {
   for (const name of optionNamesFor(type)) {
     Object.defineProperty(cls.prototype, name, {
       configurable: true,

@@ -1,6 +1,27 @@
 // The unit above the codec: one whole multipart message, as an array of frames.
 // Pipes, patterns and queues only ever move whole messages, so atomicity is free.
-export type Msg = Buffer[];
+
+/** What may travel beside a message's frames (libzmq keeps these in msg_t).
+ * Absent on most messages: NULL connections and inproc attach nothing. */
+export interface MessageMeta {
+  /** SERVER/CLIENT, PEER: the peer a reply goes to (zmq_msg_routing_id). */
+  routingId?: number;
+  /** RADIO/DISH: the message's group (zmq_msg_group). */
+  group?: string;
+  /** The connection's properties: User-Id and ZAP metadata from the security
+   * mechanism, Peer-Address (zmq_msg_gets). Shared by every message of one
+   * connection: read-only. */
+  properties?: ReadonlyMap<string, Buffer>;
+}
+
+/** A whole message; `meta` rides along through pipes and patterns (a pattern
+ * that builds a new array for a message carries it over). */
+export type Msg = Buffer[] & { meta?: MessageMeta };
+
+/** The metadata a received message carries, if any (omq; libzmq zmq_msg_gets). */
+export function messageMetadata(msg: readonly Buffer[]): MessageMeta | undefined {
+  return (msg as Msg).meta;
+}
 
 /** A message part as accepted by send(): see API.md. */
 export type MessageLike =

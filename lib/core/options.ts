@@ -2,8 +2,7 @@
 // socket types have it. Socket classes get accessor properties from it, and
 // constructor options objects are validated against it.
 import { OptionRangeError, ZmqError } from "./errors.js";
-import type { SocketTypeName } from "./socket-types.js";
-import { SOCKET_TYPES } from "./socket-types.js";
+import type { SocketTypeDescriptor } from "./socket-type.js";
 
 type Kind = "int" | "bool" | "id" | "bytes" | "string" | "verbosity" | "key";
 
@@ -13,14 +12,14 @@ interface OptionSpec {
   readonly def: unknown;
   readonly min?: number;
   readonly max?: number;
-  /** "send"/"receive": sockets that can; a list: exactly those types. */
-  readonly on?: "send" | "receive" | readonly SocketTypeName[];
+  /** "send"/"receive": sockets that can; "type": the types whose descriptor
+   * lists it; absent: every socket. */
+  readonly on?: "send" | "receive" | "type";
   /** Not built yet: any value but the default is refused (ENOTSUP). */
   readonly unsupported?: string;
 }
 
 const INT_MAX = 2 ** 31 - 1;
-const ROUTING: readonly SocketTypeName[] = ["req", "rep", "dealer", "router"];
 const CURVE_NOTE = "CURVE/PLAIN security is not built yet (capability.curve is false)";
 
 export const OPTION_SPECS: readonly OptionSpec[] = [
@@ -29,7 +28,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   { name: "sendTimeout", kind: "int", def: -1, min: -1, max: INT_MAX, on: "send" },
   { name: "receiveTimeout", kind: "int", def: -1, min: -1, max: INT_MAX, on: "receive" },
   { name: "linger", kind: "int", def: -1, min: -1, max: INT_MAX },
-  { name: "routingId", kind: "id", def: undefined, on: ROUTING },
+  { name: "routingId", kind: "id", def: undefined, on: "type" },
   { name: "reconnectInterval", kind: "int", def: 100, min: -1, max: INT_MAX },
   { name: "reconnectMaxInterval", kind: "int", def: 0, min: 0, max: INT_MAX },
   { name: "connectTimeout", kind: "int", def: 0, min: 0, max: INT_MAX },
@@ -60,30 +59,32 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   { name: "recoveryInterval", kind: "int", def: 10000, min: 0, max: INT_MAX },
   { name: "multicastMaxTransportDataUnit", kind: "int", def: 1500, min: 64, max: 65507 },
   { name: "multicastHops", kind: "int", def: 1, min: 0, max: 255, on: "send" },
-  // per type (API.md "Per type")
-  { name: "conflate", kind: "bool", def: false, on: ["sub", "pub", "dealer", "push", "pull"] },
-  { name: "invertMatching", kind: "bool", def: false, on: ["sub", "pub", "xpub"] },
-  { name: "noDrop", kind: "bool", def: false, on: ["pub", "xpub"] },
-  { name: "manual", kind: "bool", def: false, on: ["xpub"] },
-  { name: "welcomeMessage", kind: "bytes", def: undefined, on: ["xpub"] },
-  { name: "verbosity", kind: "verbosity", def: null, on: ["xpub"] },
-  { name: "correlate", kind: "bool", def: false, on: ["req"] },
-  { name: "relaxed", kind: "bool", def: false, on: ["req"] },
-  { name: "probeRouter", kind: "bool", def: false, on: ["req", "dealer", "router"] },
-  { name: "mandatory", kind: "bool", def: false, on: ["router"] },
-  { name: "handover", kind: "bool", def: false, on: ["router"] },
+  // per type: each socket type's descriptor lists those it accepts
+  { name: "conflate", kind: "bool", def: false, on: "type" },
+  { name: "invertMatching", kind: "bool", def: false, on: "type" },
+  { name: "noDrop", kind: "bool", def: false, on: "type" },
+  { name: "manual", kind: "bool", def: false, on: "type" },
+  { name: "welcomeMessage", kind: "bytes", def: undefined, on: "type" },
+  { name: "verbosity", kind: "verbosity", def: null, on: "type" },
+  { name: "correlate", kind: "bool", def: false, on: "type" },
+  { name: "relaxed", kind: "bool", def: false, on: "type" },
+  { name: "probeRouter", kind: "bool", def: false, on: "type" },
+  { name: "mandatory", kind: "bool", def: false, on: "type" },
+  { name: "handover", kind: "bool", def: false, on: "type" },
 ];
 
 const BY_NAME = new Map(OPTION_SPECS.map((s) => [s.name, s]));
 
 /** The option names a socket type has. */
-export function optionNamesFor(type: SocketTypeName): string[] {
-  const info = SOCKET_TYPES[type];
+export function optionNamesFor(type: SocketTypeDescriptor): string[] {
+  for (const name of type.options) {
+    if (BY_NAME.get(name)?.on !== "type") throw new TypeError(`socket type ${type.name} lists ${name}, not a per-type option`);
+  }
   return OPTION_SPECS.filter((s) => {
     if (s.on === undefined) return true;
-    if (s.on === "send") return info.canSend;
-    if (s.on === "receive") return info.canReceive;
-    return s.on.includes(type);
+    if (s.on === "send") return type.canSend;
+    if (s.on === "receive") return type.canReceive;
+    return type.options.includes(s.name);
   }).map((s) => s.name);
 }
 

@@ -3,15 +3,18 @@
 // ends (TransportHost.attachPipe) and report events.
 import type { Context } from "./context.js";
 import type { Endpoint } from "./endpoint.js";
-import type { Event } from "../api/observer.js";
+import type { Event } from "./events.js";
 import type { OptionValues } from "./options.js";
 import type { PipeEnd } from "./pipe.js";
+import type { SocketTypeDescriptor } from "./socket-type.js";
 
 /** The socket as a transport sees it. */
 export interface TransportHost {
   readonly context: Context;
   /** ZMTP spelling of the socket type ("PUB"). */
   readonly socketType: string;
+  /** Everything else about the socket type (subscriptions on the wire...). */
+  readonly type: SocketTypeDescriptor;
   /** Live option values. */
   readonly options: OptionValues;
   readonly closed: boolean;

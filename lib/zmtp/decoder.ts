@@ -1,45 +1,21 @@
-// Bytes -> ZMTP frames -> whole messages and commands, as an explicit state machine
-// (flags -> size -> body) with a count of bytes still needed, like libzmq's v2_decoder
-// and zmq.rs's `waiting_for`. Frames are checked at the header, before any byte of the
-// body is kept, and a body is given a buffer of its own only once an eighth of it has
-// arrived, so a peer-chosen size can make us allocate at most 8x what the peer has sent
-// (CVE-2019-6250 lesson).
+// Bytes -> ZMTP frames, as an explicit state machine (flags -> size -> body)
+// with a count of bytes still needed, like libzmq's v2_decoder and zmq.rs's
+// `waiting_for`. Every frame's header goes to the sink before any byte of its
+// body is kept (the sink refuses oversized or unexpected frames there), and a
+// body is given a buffer of its own only once an eighth of it has arrived, so
+// a peer-chosen size makes us allocate at most 8x what the peer has sent
+// (CVE-2019-6250 lesson). Multipart assembly and message limits live above,
+// in the MessageAssembler, after any mechanism has opened the frames.
 import { constants as bufferConstants } from "node:buffer";
 import { ZmqError } from "../core/errors.js";
-import type { Msg } from "../core/message.js";
+import type { FrameDecoder, FrameSink } from "./framing.js";
 import {
   ERR_ZMTP_MALFORMED_COMMAND_UNSPECIFIED, ERR_ZMTP_UNSPECIFIED, FLAG_COMMAND, FLAG_LONG, FLAG_MORE,
   ZmtpError, protocolError,
 } from "./constants.js";
 
-export { decodeCommand } from "./commands.js";
-
-export interface DecoderSink {
-  /** A whole multipart message. Return `false` to suspend decoding after it (backpressure):
-   * later bytes are kept, zero-copy, until resume(). Any other return value continues. */
-  onMessage(msg: Msg): void | boolean;
-  /** A command frame: `name` and the `data` after the name (zero-copy). */
-  onCommand(name: string, data: Buffer): void;
-}
-
-export interface DecoderLimits {
-  /** Bound on the WHOLE multipart message (sum of frame sizes) and on any one command frame;
-   * -1 = none. libzmq checks per frame, which lets a peer send endless MORE frames. */
-  maxMessageSize: number;
-  /** Parts per message; default DEFAULT_MAX_FRAMES. */
-  maxFrames?: number;
-  /** Bound on one command frame's body, e.g. 64 KiB during the handshake; -1 (default) = none
-   * beyond maxMessageSize. The engine may change `decoder.maxCommandSize` at any time. */
-  maxCommandSize?: number;
-}
-
-/** Default part cap. Each part costs a Buffer object (~100 bytes of heap) even when empty, so
- * 2 wire bytes per empty part become ~50x more heap: 100 000 parts bounds that at ~10 MB per
- * connection and is far beyond what real applications send. libzmq has no cap. */
-export const DEFAULT_MAX_FRAMES = 100_000;
-
 /** Nothing above this can be held in one Buffer (Node 20: 4 GiB) or counted exactly in a
- * double (2^53-1): larger declared sizes are EMSGSIZE even with maxMessageSize -1. */
+ * double (2^53-1): larger declared sizes are EMSGSIZE whatever the limits. */
 export const MAX_FRAME_SIZE = Math.min(bufferConstants.MAX_LENGTH, Number.MAX_SAFE_INTEGER);
 
 const S_FLAGS = 0;
@@ -51,12 +27,8 @@ const EMPTY = Buffer.alloc(0);
 const DIRECT_MIN = 64 * 1024;
 const TWO_32 = 4294967296;
 
-export class ZmtpDecoder {
-  maxMessageSize: number;
-  maxFrames: number;
-  maxCommandSize: number;
-
-  private readonly sink: DecoderSink;
+export class ZmtpDecoder implements FrameDecoder {
+  sink: FrameSink;
   private state = S_FLAGS;
   /** Bytes still needed to finish the current step (size field or body). */
   private need = 0;
@@ -72,9 +44,6 @@ export class ZmtpDecoder {
    * copied in as it arrives, or read straight into it (readTarget). */
   private body: Buffer | undefined;
   private bodyFill = 0;
-  /** Frames of the multipart message so far, and their total size. */
-  private parts: Buffer[] = [];
-  private partsBytes = 0;
   /** Chunks (or a chunk's remainder) waiting while suspended or while a sink re-enters push(). */
   private backlog: Buffer[] = [];
   private backlogSize = 0;
@@ -82,14 +51,10 @@ export class ZmtpDecoder {
   private running = false;
   private dead = false;
 
-  constructor(sink: DecoderSink, limits: DecoderLimits) {
+  constructor(sink: FrameSink) {
     this.sink = sink;
-    this.maxMessageSize = limits.maxMessageSize;
-    this.maxFrames = limits.maxFrames ?? DEFAULT_MAX_FRAMES;
-    this.maxCommandSize = limits.maxCommandSize ?? -1;
   }
 
-  /** True after a sink returned false from onMessage, until resume(). */
   /** Bytes received but not decoded yet (held while suspended). */
   get pendingBytes(): number {
     return this.backlogSize;
@@ -97,11 +62,6 @@ export class ZmtpDecoder {
 
   get suspended(): boolean {
     return this.isSuspended;
-  }
-
-  /** True while some frames of a multipart message have arrived but not its last one. */
-  get inMessage(): boolean {
-    return this.parts.length > 0 || (this.state !== S_FLAGS && (this.flags & (FLAG_COMMAND | FLAG_MORE)) === FLAG_MORE);
   }
 
   /** True after an error: the decoder refuses all further input. */
@@ -163,7 +123,6 @@ export class ZmtpDecoder {
       this.pieces = [];
       this.piecesBytes = 0;
       this.body = undefined;
-      this.parts = [];
       this.backlog = [];
       this.backlogSize = 0;
       if (err instanceof ZmqError) throw err;
@@ -205,7 +164,7 @@ export class ZmtpDecoder {
           size = chunk[pos + 1]!;
           pos += 2;
         }
-        this.checkSize(size);
+        this.header(size);
         if (len - pos >= size) {
           // Hot path: the whole frame is in this chunk: zero-copy. Buffer.from
           // on the ArrayBuffer is a real Buffer, as subarray, ~10 ns cheaper.
@@ -228,7 +187,7 @@ export class ZmtpDecoder {
         const size = (this.flags & FLAG_LONG) !== 0
           ? longSize(this.sizeBuf.readUInt32BE(0), this.sizeBuf.readUInt32BE(4))
           : this.sizeBuf[0]!;
-        this.checkSize(size);
+        this.header(size);
         if (size === 0) {
           this.state = S_FLAGS;
           this.frame(EMPTY);
@@ -273,7 +232,7 @@ export class ZmtpDecoder {
     // Allocating a body whole when its header arrives would let a peer's
     // declared size make us allocate what it never sends (CVE-2019-6250's
     // lesson); at an eighth received, the most is 8x what it has sent.
-    if (this.size >= DIRECT_MIN && this.piecesBytes * 8 >= this.size && (this.flags & FLAG_COMMAND) === 0) {
+    if (this.size >= DIRECT_MIN && this.piecesBytes * 8 >= this.size) {
       const b = Buffer.allocUnsafe(this.size);
       let o = 0;
       for (const p of this.pieces) {
@@ -315,54 +274,19 @@ export class ZmtpDecoder {
 
   /** Decided as soon as the flags byte arrives. Reserved bits 3-7 are ignored, as libzmq does. */
   private checkFlags(flags: number): void {
-    if ((flags & FLAG_COMMAND) === 0) return;
-    if ((flags & FLAG_MORE) !== 0) throw protocolError(ERR_ZMTP_MALFORMED_COMMAND_UNSPECIFIED, "command frame with the MORE flag");
-    if (this.parts.length > 0) throw protocolError(ERR_ZMTP_UNSPECIFIED, "command frame inside a multipart message");
+    if ((flags & (FLAG_COMMAND | FLAG_MORE)) === (FLAG_COMMAND | FLAG_MORE)) {
+      throw protocolError(ERR_ZMTP_MALFORMED_COMMAND_UNSPECIFIED, "command frame with the MORE flag");
+    }
   }
 
-  /** Limits, checked at the header, before any body byte is kept. */
-  private checkSize(size: number): void {
+  /** The frame's size is known: what this process can hold, then the sink's limits. */
+  private header(size: number): void {
     if (size > MAX_FRAME_SIZE) throw tooBig(`frame size ${size} exceeds what this process can hold`);
-    if ((this.flags & FLAG_COMMAND) !== 0) {
-      if (this.maxMessageSize >= 0 && size > this.maxMessageSize) throw tooBig(`command of ${size} bytes exceeds maxMessageSize ${this.maxMessageSize}`);
-      if (this.maxCommandSize >= 0 && size > this.maxCommandSize) throw tooBig(`command of ${size} bytes exceeds the ${this.maxCommandSize}-byte command limit`);
-      return;
-    }
-    if (this.parts.length + 1 > this.maxFrames) throw tooBig(`message has more than ${this.maxFrames} parts`);
-    const total = this.partsBytes + size;
-    if (this.maxMessageSize >= 0 && total > this.maxMessageSize) {
-      throw tooBig(`message of at least ${total} bytes exceeds maxMessageSize ${this.maxMessageSize}`);
-    }
-    this.partsBytes = total;
+    this.sink.frameHeader(this.flags & (FLAG_COMMAND | FLAG_MORE), size);
   }
 
   private frame(body: Buffer): void {
-    const flags = this.flags;
-    if ((flags & FLAG_COMMAND) !== 0) {
-      // Inline decodeCommand: commands carry all traffic under CURVE, so no object per frame.
-      if (body.length < 1) throw protocolError(ERR_ZMTP_MALFORMED_COMMAND_UNSPECIFIED, "empty command frame");
-      const n = body[0]!;
-      if (n === 0) throw protocolError(ERR_ZMTP_MALFORMED_COMMAND_UNSPECIFIED, "command name is empty");
-      if (1 + n > body.length) {
-        throw protocolError(ERR_ZMTP_MALFORMED_COMMAND_UNSPECIFIED, `command name length ${n} runs past the ${body.length}-byte frame`);
-      }
-      this.sink.onCommand(body.toString("latin1", 1, 1 + n), body.subarray(1 + n));
-      return;
-    }
-    if ((flags & FLAG_MORE) !== 0) {
-      this.parts.push(body);
-      return;
-    }
-    let msg: Msg;
-    if (this.parts.length === 0) {
-      msg = [body];
-    } else {
-      msg = this.parts;
-      msg.push(body);
-      this.parts = [];
-    }
-    this.partsBytes = 0;
-    if (this.sink.onMessage(msg) === false) this.isSuspended = true;
+    if (this.sink.frame(this.flags & (FLAG_COMMAND | FLAG_MORE), body) === false) this.isSuspended = true;
   }
 }
 

@@ -14,6 +14,7 @@
 // modified until written, which holds because send() takes ownership of its frames.
 import { ZmqError } from "../core/errors.js";
 import type { Msg } from "../core/message.js";
+import type { FrameEncoder } from "./framing.js";
 import {
   CANCEL_BYTE, CMD_CANCEL, CMD_SUBSCRIBE, FLAG_COMMAND, FLAG_LONG, FLAG_MORE, LONG_HEADER_SIZE,
   MAX_SHORT_SIZE, SHORT_HEADER_SIZE, SUBSCRIBE_BYTE,
@@ -28,11 +29,12 @@ export const SLAB_SIZE = 65536;
  * memory stays bounded however many connections there are. */
 const POOL_MAX = 64;
 const pool: Buffer[] = [];
+const NO_SLAB = Buffer.alloc(0);
 
 const TWO_32 = 4294967296;
 
-export class ZmtpEncoder {
-  private slab: Buffer = Buffer.allocUnsafe(0);
+export class ZmtpEncoder implements FrameEncoder {
+  private slab: Buffer = NO_SLAB;
   /** Next free byte in the slab. */
   private used = 0;
   /** Start of the slab region not yet moved into `chunks`. */
@@ -63,14 +65,47 @@ export class ZmtpEncoder {
     }
   }
 
+  /** Append one frame with the given flags (FLAG_MORE, FLAG_COMMAND). */
+  writeFrame(flags: number, body: Buffer): void {
+    const size = body.length;
+    const large = size >= LARGE_BODY_THRESHOLD;
+    this.ensure(LONG_HEADER_SIZE + (large ? 0 : size));
+    this.header(flags & (FLAG_MORE | FLAG_COMMAND), size);
+    this.body(body, large);
+  }
+
   /** Append one command frame: name length, name (1-255 printable ASCII), data. */
   writeCommand(name: string, data: Buffer): void {
+    const large = data.length >= LARGE_BODY_THRESHOLD;
+    this.commandHeader(name, data.length, large ? 0 : data.length);
+    this.body(data, large);
+  }
+
+  /** A command frame whose `size` data bytes the caller writes into the
+   * returned view (in the slab, or a buffer of its own when large) before the
+   * next call. */
+  commandSpace(name: string, size: number): Buffer {
+    if (size >= LARGE_BODY_THRESHOLD) {
+      this.commandHeader(name, size, 0);
+      const b = Buffer.allocUnsafe(size);
+      this.body(b, true);
+      return b;
+    }
+    this.commandHeader(name, size, size);
+    const at = this.used;
+    this.used += size;
+    this.pending += size;
+    return this.slab.subarray(at, at + size);
+  }
+
+  /** Header, name length and name of a command with `size` data bytes, with
+   * room for `room` more bytes after them in the slab. */
+  private commandHeader(name: string, size: number, room: number): void {
     const nameLen = name.length;
     if (nameLen < 1 || nameLen > 255) throw badName(name);
-    const large = data.length >= LARGE_BODY_THRESHOLD;
-    this.ensure(LONG_HEADER_SIZE + 1 + nameLen + (large ? 0 : data.length));
+    this.ensure(LONG_HEADER_SIZE + 1 + nameLen + room);
     const mark = this.used;
-    this.header(FLAG_COMMAND, 1 + nameLen + data.length);
+    this.header(FLAG_COMMAND, 1 + nameLen + size);
     const slab = this.slab;
     let o = this.used;
     slab[o++] = nameLen;
@@ -85,7 +120,6 @@ export class ZmtpEncoder {
     }
     this.used = o;
     this.pending += 1 + nameLen;
-    this.body(data, large);
   }
 
   /**
@@ -144,6 +178,15 @@ export class ZmtpEncoder {
     while (r.length > 0 && r[0]!.batch <= batch) {
       const { slab } = r.shift()!;
       if (pool.length < POOL_MAX) pool.push(slab);
+    }
+    // Idle: everything handed out is written and nothing new is pending, so
+    // the current slab goes back to the pool too. An idle connection then
+    // holds no slab (1000 idle connections would otherwise pin 64 MiB).
+    if (batch >= this.batch - 1 && this.pending === 0 && this.slab.length === SLAB_SIZE) {
+      if (pool.length < POOL_MAX) pool.push(this.slab);
+      this.slab = NO_SLAB;
+      this.used = 0;
+      this.start = 0;
     }
   }
 

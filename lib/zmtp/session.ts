@@ -2,13 +2,13 @@
 // engines: on the connecting side the pipe is made at connect() (unless
 // `immediate`), so messages queue before the peer exists and survive a
 // reconnect (libzmq session_base_t). On the accepting side the pipe is made
-// when the handshake completes.
-import type { EngineEnd, EngineOwner, ZmtpEngine } from "./engine.js";
+// when the handshake completes. It drives any Engine: ZMTP over a stream, or
+// whatever else carries one connection's messages.
+import type { Event } from "../core/events.js";
 import { ZmqError } from "../core/errors.js";
-import type { MechanismPeer } from "./mechanisms/mechanism.js";
-import type { Event } from "../api/observer.js";
 import { type PeerInfo, type PipeEnd, type PipeSink, pipePair } from "../core/pipe.js";
 import type { TransportHost } from "../core/transport.js";
+import type { Engine, EngineEnd, EngineOwner, EnginePeer } from "./engine.js";
 
 export interface SessionOwner {
   /** The engine is gone; `end` says why. A connecter schedules a retry. */
@@ -20,13 +20,11 @@ export interface SessionOwner {
 export class Session implements PipeSink, EngineOwner {
   private socketEnd: PipeEnd | undefined;
   private sessionEnd: PipeEnd | undefined;
-  private engine: ZmtpEngine | undefined;
+  private engine: Engine | undefined;
   private everReady = false;
   private terminating = false;
   private ended = false;
   private lingerTimer: NodeJS.Timeout | undefined;
-  /** sync() callers waiting for a ready engine. */
-  private syncWaiting: Array<() => void> = [];
 
   constructor(
     private readonly host: TransportHost,
@@ -61,25 +59,11 @@ export class Session implements PipeSink, EngineOwner {
   }
 
   /** A new connection's engine. */
-  setEngine(engine: ZmtpEngine): void {
+  setEngine(engine: Engine): void {
     this.engine = engine;
   }
 
-  /** Calls done once the peer has processed everything queued to it before
-   * the call (ZmtpEngine.sync); a connecting session not yet connected waits
-   * for its handshake first, and one that reconnects meanwhile syncs again.
-   * A session that ends calls done at once: there is nothing left to wait for. */
-  sync(done: () => void): void {
-    if (this.terminating || this.ended) {
-      done();
-      return;
-    }
-    const e = this.engine;
-    if (e !== undefined && e.isReady) e.sync((ok) => (ok ? done() : this.sync(done)));
-    else this.syncWaiting.push(done);
-  }
-
-  engineReady(engine: ZmtpEngine, m: MechanismPeer): void {
+  engineReady(engine: Engine, m: EnginePeer): void {
     if (this.terminating) {
       engine.destroy();
       return;
@@ -97,10 +81,9 @@ export class Session implements PipeSink, EngineOwner {
     this.everReady = true;
     this.emit({ type: "handshake", address: this.address });
     engine.attachPipe(this.sessionEnd!);
-    for (const done of this.syncWaiting.splice(0)) this.sync(done);
   }
 
-  engineClosed(engine: ZmtpEngine, end: EngineEnd): void {
+  engineClosed(engine: Engine, end: EngineEnd): void {
     if (this.engine === engine) this.engine = undefined;
     if (end.kind !== undefined) {
       const type = end.kind === "protocol" ? "handshake:error:protocol" : end.kind === "auth" ? "handshake:error:auth" : "handshake:error:other";
@@ -117,10 +100,10 @@ export class Session implements PipeSink, EngineOwner {
 
   // --- PipeSink: the socket side of our pipe
   readActivated(): void {
-    this.engine?.scheduleFlush();
+    this.engine?.pipeReadable();
   }
   writeActivated(): void {
-    this.engine?.resumeInput();
+    this.engine?.pipeWritable();
   }
   terminated(): void {
     // the socket closed its end and we have read everything it wrote
@@ -181,7 +164,6 @@ export class Session implements PipeSink, EngineOwner {
     if (this.ended) return;
     this.ended = true;
     if (this.lingerTimer !== undefined) clearTimeout(this.lingerTimer);
-    for (const done of this.syncWaiting.splice(0)) done();
     this.owner.sessionEnded(this);
   }
 }
@@ -190,7 +172,10 @@ function eventError(e: ZmqError | undefined): ZmqError | undefined {
   if (e === undefined) return undefined;
   const zmtpCode = (e as { zmtpCode?: string }).zmtpCode;
   if (zmtpCode === undefined) return e;
-  // zeromq.js reports protocol failures with the ERR_ZMTP_* label as code
-  const out = new ZmqError(zmtpCode, e.message, { cause: e });
+  // zeromq.js reports protocol failures with the ERR_ZMTP_* label as code, and
+  // ZAP refusals with their status
+  const out: ZmqError & { status?: number } = new ZmqError(zmtpCode, e.message, { cause: e });
+  const status = (e as { status?: number }).status;
+  if (status !== undefined) out.status = status;
   return out;
 }

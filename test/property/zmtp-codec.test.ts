@@ -2,7 +2,7 @@
 // is m, and garbage only ever decodes or throws ZmqError (never another exception type).
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { ZmtpDecoder } from "../../lib/zmtp/decoder.js";
+import { MessageDecoder } from "../../lib/zmtp/message-decoder.js";
 import { ZmtpEncoder, LARGE_BODY_THRESHOLD } from "../../lib/zmtp/encoder.js";
 import { ZmqError } from "../../lib/core/errors.js";
 import type { Msg } from "../../lib/core/message.js";
@@ -52,7 +52,7 @@ function encodeAll(items: Item[]): Buffer {
 /** A comparable rendering of decoded traffic. */
 function decodeChunks(chunks: Buffer[], maxMessageSize = -1): string[] {
   const out: string[] = [];
-  const d = new ZmtpDecoder(
+  const d = new MessageDecoder(
     {
       onMessage: (m) => void out.push("M:" + m.map((b) => b.toString("hex")).join(",")),
       onCommand: (name, data) => void out.push("C:" + name + ":" + data.toString("hex")),
@@ -100,7 +100,7 @@ const largeItem: fc.Arbitrary<Item> = fc.oneof(
 function decodeDirect(wire: Buffer, steps: number[], suspendEvery: number): { out: string[]; direct: number } {
   const out: string[] = [];
   let n = 0;
-  const d = new ZmtpDecoder(
+  const d = new MessageDecoder(
     {
       onMessage: (m) => {
         out.push("M:" + m.map((b) => b.toString("hex")).join(","));

@@ -19,13 +19,13 @@ for (const t of transports) {
     it("SUB SHALL filter by a binary prefix match of each subscription against the start of the message", async () => {
       const { pub, subs: [sub] } = await pubWithSubs(1);
       sub!.subscribe("A", Buffer.from([0, 0xff]));
-      await t.subscribed(sub!);
+      await t.subscribed(pub, sub!);
       for (const m of ["A1", "B2", "AB", "a3", "\u0000\u00ff"]) await pub.send(m);
       await pub.send([Buffer.from([0, 0xff, 1]), "x"]);
       await pub.send([Buffer.from([0, 0xfe]), "y"]);
       await pub.send("end");
       sub!.subscribe("end");
-      await t.subscribed(sub!);
+      await t.subscribed(pub, sub!);
       await pub.send("end");
       const got = await collect(sub!, 3);
       expect(str(got[0]!)).toEqual(["A1"]);
@@ -37,13 +37,13 @@ for (const t of transports) {
     it("an empty subscription matches all messages; unsubscribe() with no argument removes it", async () => {
       const { pub, subs: [sub] } = await pubWithSubs(1);
       sub!.subscribe();
-      await t.subscribed(sub!);
+      await t.subscribed(pub, sub!);
       await pub.send("anything");
       await pub.send(["", "empty first frame"]);
       expect((await collect(sub!, 2)).map(str)).toEqual([["anything"], ["", "empty first frame"]]);
       sub!.unsubscribe();
       sub!.subscribe("z");
-      await t.subscribed(sub!);
+      await t.subscribed(pub, sub!);
       await pub.send("dropped");
       await pub.send("z");
       expect(str(await sub!.receive())).toEqual(["z"]);
@@ -54,7 +54,7 @@ for (const t of transports) {
       subs[0]!.subscribe("");
       subs[1]!.subscribe("x");
       subs[2]!.subscribe("y");
-      await t.subscribed(...subs);
+      await t.subscribed(pub, ...subs);
       for (const m of ["x1", "y1", "x2", "z1"]) await pub.send(m);
       expect((await collect(subs[0]!, 4)).map(str)).toEqual([["x1"], ["y1"], ["x2"], ["z1"]]);
       expect((await collect(subs[1]!, 2)).map(str)).toEqual([["x1"], ["x2"]]);
@@ -65,12 +65,12 @@ for (const t of transports) {
       const { pub, subs: [sub] } = await pubWithSubs(1);
       sub!.subscribe("t", "t");
       sub!.unsubscribe("t");
-      await t.subscribed(sub!);
+      await t.subscribed(pub, sub!);
       await pub.send("t1");
       expect(str(await sub!.receive())).toEqual(["t1"]);
       sub!.unsubscribe("t");
       sub!.subscribe("u");
-      await t.subscribed(sub!);
+      await t.subscribed(pub, sub!);
       await pub.send("t2");
       await pub.send("u1");
       expect(str(await sub!.receive())).toEqual(["u1"]);
@@ -79,7 +79,7 @@ for (const t of transports) {
     it("SUB SHALL not modify incoming messages in any way (multipart, binary, empty parts)", async () => {
       const { pub, subs: [sub] } = await pubWithSubs(1);
       sub!.subscribe("k");
-      await t.subscribed(sub!);
+      await t.subscribed(pub, sub!);
       const bin = Buffer.from([0, 1, 2, 255]);
       await pub.send(["k", "", bin, null]);
       const m = await sub!.receive();
@@ -98,14 +98,14 @@ for (const t of transports) {
     it("PUB SHALL destroy a subscriber's queue when it disconnects and discard its messages", async () => {
       const { pub, subs: [gone], addr } = await pubWithSubs(1);
       gone!.subscribe();
-      await t.subscribed(gone!);
+      await t.subscribed(pub, gone!);
       await pub.send("old");
       gone!.close();
       await t.disconnected(pub, 1);
       const fresh = s(new Subscriber());
       fresh.connect(addr);
       fresh.subscribe();
-      await t.subscribed(fresh);
+      await t.subscribed(pub, fresh);
       await pub.send("new");
       expect((await collect(fresh, 1)).map(str)).toEqual([["new"]]);
     }, T);
@@ -117,7 +117,7 @@ for (const t of transports) {
       for (const p of pubs) p.connect(addr1);
       sub.subscribe();
       await t.connected(sub, 2);
-      await t.subscribed(sub);
+      await t.subscribed(pubs, sub);
       for (let i = 0; i < 3; i++) for (let k = 0; k < 2; k++) await pubs[k]!.send(["P" + k, String(i)]);
       const got = (await collect(sub, 6)).map(str);
       for (const k of ["P0", "P1"]) expect(got.filter((m) => m[0] === k).map((m) => m[1])).toEqual(["0", "1", "2"]);
@@ -130,7 +130,7 @@ for (const t of transports) {
       sub.subscribe("early");
       sub.connect(addr);
       await t.connected(pub, 1);
-      await t.subscribed(sub);
+      await t.subscribed(pub, sub);
       await pub.send("other");
       await pub.send("early bird");
       expect(str(await sub.receive())).toEqual(["early bird"]);
@@ -139,7 +139,7 @@ for (const t of transports) {
     it("invertMatching on PUB and SUB delivers only messages that match no subscription", async () => {
       const { pub, subs: [sub] } = await pubWithSubs(1, { invertMatching: true }, { invertMatching: true });
       sub!.subscribe("a");
-      await t.subscribed(sub!);
+      await t.subscribed(pub, sub!);
       for (const m of ["a1", "b1", "ab", "c1"]) await pub.send(m);
       expect((await collect(sub!, 2)).map(str)).toEqual([["b1"], ["c1"]]);
       expect(pub.invertMatching).toBe(true);
@@ -151,7 +151,7 @@ for (const t of transports) {
       const xsub = s(new XSubscriber());
       xsub.connect(addr);
       await xsub.send("\u0001a");
-      await t.subscribed(xsub);
+      await t.subscribed(pub, xsub);
       for (const m of ["a1", "b1", "a2", "c1"]) await pub.send(m);
       expect((await collect(xsub, 2)).map(str)).toEqual([["b1"], ["c1"]]);
     }, T);

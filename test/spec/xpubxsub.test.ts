@@ -27,7 +27,7 @@ for (const t of transports) {
       b!.subscribe("u");
       // both peers' subscriptions are in before any unsubscription leaves
       // (over a network, two connections' messages may arrive in any order)
-      await t.subscribed(a!, b!);
+      await t.subscribed(xpub, a!, b!);
       expect((await collect(xpub, 2)).map(str)).toEqual([[sub("t")], [sub("u")]]);
       a!.unsubscribe("t");
       b!.unsubscribe("t");
@@ -39,7 +39,7 @@ for (const t of transports) {
       const { xpub, peers: [a, b] } = await xpubWith(() => new Subscriber(), 2);
       a!.subscribe("t");
       b!.subscribe("t");
-      await t.subscribed(a!, b!);
+      await t.subscribed(xpub, a!, b!);
       expect(str(await xpub.receive())).toEqual([sub("t")]);
       a!.close();
       await t.disconnected(xpub, 1);
@@ -148,9 +148,9 @@ for (const t of transports) {
     it("manual: xpub.subscribe() applies to the peer whose subscription the application received last", async () => {
       const { xpub, peers: [x1, x2] } = await xpubWith(() => new XSubscriber(), 2, { manual: true });
       await x1!.send(sub("one"));
-      await t.subscribed(x1!); // x1's arrives first, whatever the transport
+      await t.subscribed(xpub, x1!); // x1's arrives first, whatever the transport
       await x2!.send(sub("two"));
-      await t.subscribed(x2!);
+      await t.subscribed(xpub, x2!);
       expect(str(await xpub.receive())).toEqual([sub("one")]);
       // x2's subscription has arrived but is not received yet: x1 is the last pipe
       xpub.subscribe("m");
@@ -193,7 +193,7 @@ for (const t of transports) {
       const x = s(new XSubscriber());
       x.connect(addr);
       await x.send(sub("p"));
-      await t.subscribed(x);
+      await t.subscribed(pub, x);
       await pub.send("q");
       await pub.send("p!");
       expect(str(await x.receive())).toEqual(["p!"]);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { NullMechanism } from "../../lib/zmtp/mechanisms/null.js";
-import { socketTypesCompatible, isSocketType } from "../../lib/core/socket-compat.js";
+import { findSocketType, socketTypesCompatible, isSocketType } from "../../lib/core/socket-type.js";
+import "../../index.js"; // registers the socket types
 import { encodeMetadata, errorCommand, parseMetadata } from "../../lib/zmtp/commands.js";
 import { ZmtpError } from "../../lib/zmtp/constants.js";
 import { ZmqError } from "../../lib/core/errors.js";
@@ -30,9 +31,11 @@ describe("NullMechanism", () => {
     expect(m.done).toBe(false);
   }, T);
 
-  it("sends Identity only from REQ, DEALER and ROUTER (empty when unset)", () => {
-    const props = (type: string, routingId?: Buffer) =>
-      parseMetadata(new NullMechanism(routingId ? { socketType: type, routingId } : { socketType: type }).start()[0]!.data);
+  it("sends Identity only from REQ, DEALER and ROUTER (empty when unset), as their descriptors say", () => {
+    const props = (type: string, routingId?: Buffer) => {
+      const sendsIdentity = findSocketType(type)!.sendsIdentity;
+      return parseMetadata(new NullMechanism(routingId ? { socketType: type, routingId, sendsIdentity } : { socketType: type, sendsIdentity }).start()[0]!.data);
+    };
     expect(props("DEALER", Buffer.from("me")).get("Identity")!.toString()).toBe("me");
     expect(props("REQ").get("Identity")!.length).toBe(0);
     expect(props("ROUTER").has("Identity")).toBe(true);
@@ -48,8 +51,8 @@ describe("NullMechanism", () => {
   }, T);
 
   it("completes when both READYs have crossed, in either order", () => {
-    const a = new NullMechanism({ socketType: "DEALER", routingId: Buffer.from("A") });
-    const b = new NullMechanism({ socketType: "ROUTER" });
+    const a = new NullMechanism({ socketType: "DEALER", routingId: Buffer.from("A"), sendsIdentity: true });
+    const b = new NullMechanism({ socketType: "ROUTER", sendsIdentity: true });
     const ra = a.start()[0]!;
     expect(b.onCommand(ra.name, ra.data)).toEqual([]);
     expect(b.done).toBe(false); // it has not sent its own READY yet
@@ -151,9 +154,9 @@ describe("socketTypesCompatible (RFC 37)", () => {
     }
   }, T);
 
-  it("knows the draft pairs and rejects unknown types", () => {
-    expect(socketTypesCompatible("CLIENT", "SERVER")).toBe(true);
-    expect(socketTypesCompatible("RADIO", "DISH")).toBe(true);
+  it("rejects unknown types, and draft types until their descriptors are registered", () => {
+    expect(socketTypesCompatible("CLIENT", "SERVER")).toBe(false);
+    expect(socketTypesCompatible("RADIO", "DISH")).toBe(false);
     expect(socketTypesCompatible("dealer", "router")).toBe(true);
     expect(socketTypesCompatible("STREAM", "STREAM")).toBe(false);
     expect(socketTypesCompatible("FOO", "PAIR")).toBe(false);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ZmtpEncoder, LARGE_BODY_THRESHOLD, SLAB_SIZE, encodeMessage, encodeCommand } from "../../lib/zmtp/encoder.js";
-import { ZmtpDecoder } from "../../lib/zmtp/decoder.js";
+import { MessageDecoder } from "../../lib/zmtp/message-decoder.js";
 import type { Msg } from "../../lib/core/message.js";
 
 const T = 5000;
@@ -9,7 +9,7 @@ const cat = (chunks: Buffer[]) => Buffer.concat(chunks);
 
 function decodeAll(wire: Buffer): Msg[] {
   const out: Msg[] = [];
-  new ZmtpDecoder({ onMessage: (m) => void out.push(m), onCommand() {} }, { maxMessageSize: -1 }).push(wire);
+  new MessageDecoder({ onMessage: (m) => void out.push(m), onCommand() {} }, { maxMessageSize: -1 }).push(wire);
   return out;
 }
 

@@ -267,14 +267,23 @@ describe("frames and commands after the handshake", () => {
     expect(p.closed).toBe(false);
   });
 
-  it("PING with a 100-byte context: PONG echoes the first 16 bytes", async () => {
+  it("PING with a 16-byte context: PONG echoes it", async () => {
     const p = await handshaken();
-    const ctx = Buffer.alloc(100);
-    for (let i = 0; i < 100; i++) ctx[i] = i;
+    const ctx = Buffer.alloc(16);
+    for (let i = 0; i < 16; i++) ctx[i] = i;
     p.write(command("PING", Buffer.concat([Buffer.from([0, 0]), ctx])));
     await p.until(() => p.commands().some(([n]) => n === "PONG"), 5000, "PONG");
     const [, data] = p.commands().find(([n]) => n === "PONG")!;
-    expect([...data]).toEqual([...ctx.subarray(0, 16)]);
+    expect([...data]).toEqual([...ctx]);
+  });
+
+  it("PING with a 100-byte context (RFC 37 allows 16): closes, no PONG", async () => {
+    const p = await handshaken();
+    p.write(command("PING", Buffer.concat([Buffer.from([0, 0]), Buffer.alloc(100, 7)])));
+    await p.untilClosed();
+    expect(p.commands().some(([n]) => n === "PONG")).toBe(false);
+    await waitEvent("disconnect");
+    await roundTrip();
   });
 
   it("PING shorter than 7 bytes (no TTL): closes, never answers with stray bytes", async () => {

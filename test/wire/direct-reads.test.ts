@@ -4,7 +4,7 @@
 // multipart layout or back-pressure; and the path must really be taken.
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { Pull, Push } from "../../index.js";
-import { ZmtpEngine } from "../../lib/zmtp/engine.js";
+import { StreamEngine } from "../../lib/zmtp/stream-engine.js";
 import { ipcTransport, tcpTransport } from "../helpers.js";
 
 const open: Array<{ close(): void }> = [];
@@ -25,7 +25,7 @@ const SIZES = [1 << 20, 65_536, 300_001, 2_000_000, 1, 131_072, 700_000];
 for (const t of [tcpTransport, ipcTransport]) {
   describe(`${t.name}: a dialing PULL receives large messages intact`, () => {
     it("single frames of 1 B to 2 MB, in order, with direct reads taken", async () => {
-      const spy = vi.spyOn(ZmtpEngine.prototype, "directRead");
+      const spy = vi.spyOn(StreamEngine.prototype, "directRead");
       const push = new Push({ linger: 0 });
       const pull = new Pull({ linger: 0 });
       open.push(push, pull);

@@ -8,7 +8,7 @@ import { dirname, join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { Dealer, type Event, Publisher, Pull, Push, Reply, Request, Router, Subscriber } from "../../index.js";
 import { RawPeer, greeting, ready } from "./raw-peer.js";
-import { until } from "../helpers.js";
+import { settled, until } from "../helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "omq-wire-"));
 let n = 0;
@@ -116,6 +116,7 @@ for (const transport of ["tcp", "ipc"] as const) {
       dealer.close();
       await until(() => rev.some((e) => e.type === "disconnect"), 5000, "disconnect");
       router.close();
+      await settled(); // listeners run in a microtask of their own, never inside close()
       expect(rev.at(-1)!.type).toBe("close");
     });
 

@@ -5,7 +5,8 @@
 // sender's source address. Each sender is tracked as its own session.
 // Subscriptions cannot travel upstream over multicast: whatever the socket
 // writes into the pipe is dropped, and SUB filters locally (as libzmq's pgm).
-import dgram from "node:dgram";
+import type dgram from "node:dgram";
+import { loadDgram } from "./dgram.js";
 import type { Msg } from "../../lib/core/message.js";
 import type { PipeEnd } from "../../lib/core/pipe.js";
 import type { TransportHost } from "../../lib/core/transport.js";
@@ -67,7 +68,8 @@ export class PgmReceiver implements SessionHost {
   }
 
   open(): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
+    return loadDgram().then((dgram) => new Promise<void>((resolve, reject) => {
+      if (this.closed) return resolve();
       const rx = dgram.createSocket({ type: "udp4", reuseAddr: true });
       const tx = dgram.createSocket({ type: "udp4" });
       this.rx = rx;
@@ -118,7 +120,7 @@ export class PgmReceiver implements SessionHost {
       // bound to the group address: datagrams for other groups on this port stay out
       rx.bind(this.port, this.group, done);
       tx.bind(0, this.ifaceAddr, done);
-    });
+    }));
   }
 
   getStats(): ReceiverStats {

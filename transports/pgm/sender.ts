@@ -7,7 +7,8 @@
 // and trail: periodically, in a burst after data, and in answer to NAKs for
 // sequences that have left the window.
 import { randomBytes } from "node:crypto";
-import dgram from "node:dgram";
+import type dgram from "node:dgram";
+import { loadDgram } from "./dgram.js";
 import type { PipeEnd } from "../../lib/core/pipe.js";
 import { RingQueue } from "../../lib/core/ring-queue.js";
 import type { TransportHost } from "../../lib/core/transport.js";
@@ -100,7 +101,8 @@ export class PgmSender {
 
   /** Bind the socket; rejects with the system error. */
   open(): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
+    return loadDgram().then((dgram) => new Promise<void>((resolve, reject) => {
+      if (this.closed) return resolve();
       const s = dgram.createSocket({ type: "udp4" });
       this.sock = s;
       const fail = (err: Error) => {
@@ -130,7 +132,7 @@ export class PgmSender {
         this.read();
         resolve();
       });
-    });
+    }));
   }
 
   getStats(): SenderStats {

@@ -10,7 +10,7 @@
 // sequence loses the messages it touched, whole, and the stream resumes at the
 // next packet where a message starts.
 import type { Msg } from "../../lib/core/message.js";
-import { ZmtpDecoder } from "../../lib/zmtp/decoder.js";
+import { MessageDecoder } from "../../lib/zmtp/message-decoder.js";
 import type { PgmTiming } from "./hooks.js";
 import { type DataPacket, MAX_NAK_SEQS, NO_OFFSET, type SpmPacket, seqAdd, seqDiff, seqLt } from "./packet.js";
 import { MAX_WINDOW_BYTES, MAX_WINDOW_PACKETS } from "./window.js";
@@ -46,7 +46,7 @@ export class RxSession {
   private timer: NodeJS.Timeout | undefined;
   private timerDue = Infinity;
   /** Defined while synchronised on the message stream. */
-  private decoder: ZmtpDecoder | undefined;
+  private decoder: MessageDecoder | undefined;
   /** Number of the next whole message expected; meaningful once `baseline`. */
   private nextMsg = 0;
   private baseline = false;
@@ -241,7 +241,7 @@ export class RxSession {
       }
       this.baseline = true;
       this.nextMsg = p.msgSeq;
-      this.decoder = new ZmtpDecoder(
+      this.decoder = new MessageDecoder(
         {
           onMessage: (m) => {
             this.nextMsg = (this.nextMsg + 1) >>> 0;

@@ -1,23 +1,42 @@
 // A security mechanism is one pluggable handshake step between the greeting and traffic
 // (libzmq mechanism_t). The engine feeds it the peer's commands and sends what it returns,
-// so NULL, PLAIN and CURVE differ only here. Pure: no sockets, no timers, no promises.
+// so NULL, PLAIN and CURVE differ only here. After the handshake a mechanism may
+// transform every frame both ways (CURVE's MESSAGE boxes); NULL and PLAIN do not, and
+// their frames pass untouched at no cost. Never knows the transport or the framing.
+// Pure: no sockets, no timers, no promises.
 import type { Command } from "../commands.js";
+import type { FrameEncoder, FrameSink } from "../framing.js";
 import { getProperty } from "../commands.js";
 import {
   ERR_ZMTP_INVALID_METADATA, ERR_ZMTP_UNSPECIFIED, PROP_IDENTITY, PROP_SOCKET_TYPE, ZmtpError,
   protocolError,
 } from "../constants.js";
-import { socketTypesCompatible } from "../../core/socket-compat.js";
+import { socketTypesCompatible } from "../../core/socket-type.js";
+import type { EnginePeer } from "../engine.js";
 
 export type { Command };
 
-/** What the handshake learned about the peer (from its READY, or INITIATE for a server). */
-export interface MechanismPeer {
-  socketType: string;
-  /** The peer's `Identity` property, if it sent one (possibly empty: ROUTER then generates). */
-  routingId?: Buffer;
-  /** Every property, names as received (see getProperty for case-insensitive lookup). */
-  properties: Map<string, Buffer>;
+/** What the handshake learned about the peer (from its READY, or INITIATE for a server):
+ * its type, its Identity and every property, names as received (see getProperty for a
+ * case-insensitive lookup). A mechanism that authenticates adds `User-Id` (and the ZAP
+ * handler's metadata) to the properties. */
+export type MechanismPeer = EnginePeer;
+
+/**
+ * Every frame after the handshake, commands included, both ways (libzmq
+ * mechanism_t::encode/decode). Shaped so that sealing writes into the encoder's
+ * own memory and opening may work in place: no object per frame.
+ */
+export interface FrameTransform {
+  /** The most bytes a sealed frame adds to the frame it carries: checks at the
+   * header bound the box by the frame limits plus this. */
+  readonly overhead: number;
+  /** Seal one outgoing frame (flags: FLAG_MORE / FLAG_COMMAND) into `out`. */
+  seal(flags: number, body: Buffer, out: FrameEncoder): void;
+  /** Open one incoming wire frame and hand the frame it carries to `sink`
+   * (its frameHeader, then frame); returns what frame() returned. Throws
+   * ZmtpError on a bad box or nonce. */
+  open(flags: number, body: Buffer, sink: FrameSink): boolean | void;
 }
 
 export interface Mechanism {
@@ -37,12 +56,8 @@ export interface Mechanism {
   readonly peer: MechanismPeer | undefined;
 
   // --- Optional hooks; NULL implements none of them.
-  /** After the handshake, wrap one outgoing frame (flags: FLAG_MORE / FLAG_COMMAND) into
-   * the command that carries it (CURVE MESSAGE). */
-  encode?(flags: number, body: Buffer): Command;
-  /** After the handshake, unwrap one incoming command (CURVE MESSAGE) into the frame it
-   * carries. Throws ZmtpError on a bad box or nonce. */
-  decode?(name: string, data: Buffer): { flags: number; body: Buffer };
+  /** Read once `done`: the transform of every later frame; absent = none. */
+  readonly transform?: FrameTransform | undefined;
   /** Asynchronous steps (a ZAP request): the engine registers `wake`; the mechanism calls
    * it when it has more to say, and the engine then calls poll() for the commands to send
    * (and checks `done`, or catches what poll() throws). */
@@ -50,18 +65,24 @@ export interface Mechanism {
   poll?(): Command[];
 }
 
-/** libzmq sends `Identity` only from these types (possibly empty). */
-const SENDS_IDENTITY = new Set(["REQ", "DEALER", "ROUTER"]);
+/** Who we are in a handshake. */
+export interface MechanismSelf {
+  /** Our type in ZMTP spelling: "DEALER", "PUB"... */
+  socketType: string;
+  /** Whether our READY carries `Identity` (libzmq: REQ, DEALER and ROUTER; empty when
+   * no routing id is set): a fact of the socket type. */
+  sendsIdentity?: boolean;
+  routingId?: Buffer;
+  /** Extra READY properties (application `X-` names). */
+  properties?: Record<string, Buffer | string>;
+}
 
 /** The metadata of our READY (or INITIATE): Socket-Type, Identity where libzmq sends it,
  * then any extra (application `X-` or other) properties. */
-export function ownMetadata(
-  socketType: string,
-  routingId?: Buffer,
-  extra?: Record<string, Buffer | string>,
-): Record<string, Buffer | string> {
+export function ownMetadata(self: MechanismSelf): Record<string, Buffer | string> {
+  const { socketType, routingId, properties: extra } = self;
   const props: Record<string, Buffer | string> = { [PROP_SOCKET_TYPE]: socketType };
-  if (SENDS_IDENTITY.has(socketType.toUpperCase())) props[PROP_IDENTITY] = routingId ?? Buffer.alloc(0);
+  if (self.sendsIdentity === true) props[PROP_IDENTITY] = routingId ?? Buffer.alloc(0);
   if (extra !== undefined) {
     for (const k of Object.keys(extra)) {
       const lower = k.toLowerCase();
@@ -89,11 +110,18 @@ export function peerFromMetadata(ownType: string, properties: Map<string, Buffer
   return peer;
 }
 
-/** The error to throw for a peer's ERROR command. A 3-digit 300-599 reason (ZAP status) is
- * also put in `status`, so the engine can report handshake:error:auth. */
+/** The error to throw for a peer's ERROR command. A ZAP status reason ("300", "400" or
+ * "500", the only ones libzmq's handle_error_reason reads as one) is also put in `status`,
+ * so the engine reports handshake:error:auth with it. */
 export function peerErrorToThrow(reason: string): ZmtpError {
   const err = new ZmtpError("EPROTO", ERR_ZMTP_UNSPECIFIED, `peer sent ERROR: ${reason}`);
   err.peerReason = reason;
-  if (/^[345]\d\d$/.test(reason)) err.status = Number(reason);
+  if (/^[345]00$/.test(reason)) err.status = Number(reason);
   return err;
+}
+
+/** handshake:error:auth for a refusal carrying a ZAP status (the peer's ERROR, or our
+ * own ZAP handler's answer), handshake:error:protocol for anything else. */
+export function handshakeErrorKind(err: unknown): "auth" | "protocol" {
+  return (err as ZmtpError | undefined)?.status !== undefined ? "auth" : "protocol";
 }

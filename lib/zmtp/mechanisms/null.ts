@@ -1,20 +1,13 @@
 // ZMTP NULL security (RFC 23 §"The NULL Security Mechanism"): each side sends READY with
 // its metadata right after the greeting, without waiting for the other's (no deadlock),
 // and the handshake is done once both READYs have crossed.
-import type { Command, Mechanism, MechanismPeer } from "./mechanism.js";
+import type { Command, Mechanism, MechanismPeer, MechanismSelf } from "./mechanism.js";
 import { ownMetadata, peerErrorToThrow, peerFromMetadata } from "./mechanism.js";
 import { parseErrorReason, parseMetadata, readyCommand } from "../commands.js";
 import { CMD_ERROR, CMD_READY, ERR_ZMTP_UNEXPECTED_COMMAND, protocolError } from "../constants.js";
 import { ZmqError } from "../../core/errors.js";
 
-export interface NullMechanismOptions {
-  /** Our type in ZMTP spelling: "DEALER", "PUB"... */
-  socketType: string;
-  /** Sent as `Identity` by REQ, DEALER and ROUTER only (empty when absent), as libzmq does. */
-  routingId?: Buffer;
-  /** Extra READY properties (application `X-` names). */
-  properties?: Record<string, Buffer | string>;
-}
+export type NullMechanismOptions = MechanismSelf;
 
 export class NullMechanism implements Mechanism {
   readonly name = "NULL";
@@ -38,8 +31,7 @@ export class NullMechanism implements Mechanism {
   start(): Command[] {
     if (this.sentReady) throw new ZmqError("EFSM", "NULL mechanism already started");
     this.sentReady = true;
-    const o = this.options;
-    return [readyCommand(ownMetadata(o.socketType, o.routingId, o.properties))];
+    return [readyCommand(ownMetadata(this.options))];
   }
 
   onCommand(name: string, data: Buffer): Command[] {

@@ -1,0 +1,54 @@
+// A socket type is one descriptor: its names, what it can do, which peers it
+// accepts, its options, its pattern, and how its subscriptions cross the wire.
+// The package's entry point registers the descriptors (patterns/index.ts); the
+// core only looks them up, so a new type adds a descriptor and touches no table.
+import type { Pattern, PatternHost } from "./pattern.js";
+
+/** The classic types' names as socket() and the classes use them. */
+export type SocketTypeName =
+  | "pair" | "pub" | "sub" | "req" | "rep" | "dealer" | "router" | "pull" | "push" | "xpub" | "xsub";
+
+export interface SocketTypeDescriptor {
+  readonly name: SocketTypeName;
+  /** libzmq's ZMQ_* number, exposed as `socket.type` (as zeromq.js). */
+  readonly number: number;
+  /** The ZMTP `Socket-Type` property value. */
+  readonly zmtp: string;
+  /** Peer types it may talk to, ZMTP spelling (RFC 37 and the type's own RFC). */
+  readonly peers: readonly string[];
+  readonly canSend: boolean;
+  readonly canReceive: boolean;
+  /** Options of this type beyond those every socket has (and every sending or
+   * receiving socket has: see the option table). */
+  readonly options: readonly string[];
+  /** READY carries `Identity` (libzmq: REQ, DEALER, ROUTER). */
+  readonly sendsIdentity: boolean;
+  /** How 0x01/0x00 pipe messages meet the wire: "sends" turns them into
+   * SUBSCRIBE/CANCEL for ZMTP 3.1 peers (SUB, XSUB), "takes" turns those
+   * commands back into pipe messages (PUB, XPUB). */
+  readonly subscriptions?: "sends" | "takes";
+  createPattern(host: PatternHost): Pattern;
+}
+
+const byName = new Map<string, SocketTypeDescriptor>();
+const byZmtp = new Map<string, SocketTypeDescriptor>();
+
+export function registerSocketType(d: SocketTypeDescriptor): void {
+  byName.set(d.name, d);
+  byZmtp.set(d.zmtp, d);
+}
+
+/** The descriptor for a type name (case-insensitive), if registered. */
+export function findSocketType(name: string): SocketTypeDescriptor | undefined {
+  return byName.get(name.toLowerCase());
+}
+
+/** True if `name` (ZMTP spelling, any case) is a registered type. */
+export function isSocketType(name: string): boolean {
+  return byZmtp.has(name.toUpperCase());
+}
+
+/** True if a socket of type `a` may talk to one of type `b` (ZMTP spellings, any case). */
+export function socketTypesCompatible(a: string, b: string): boolean {
+  return byZmtp.get(a.toUpperCase())?.peers.includes(b.toUpperCase()) ?? false;
+}
