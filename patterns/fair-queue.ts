@@ -3,9 +3,9 @@
 // Invariant: pipes[0, active) are the pipes not known to be empty.
 import type { Msg } from "../lib/core/message.js";
 import type { PipeEnd } from "../lib/core/pipe.js";
-import { ActivePipes } from "./active-pipes.js";
+import { InboundPipes } from "./active-pipes.js";
 
-export class FairQueue extends ActivePipes {
+export class FairQueue extends InboundPipes {
   /** The pipe the last message came from. */
   last: PipeEnd | undefined;
 

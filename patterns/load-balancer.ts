@@ -2,9 +2,9 @@
 // Invariant: pipes[0, active) are the pipes not known to be at their HWM.
 import type { Msg } from "../lib/core/message.js";
 import type { PipeEnd } from "../lib/core/pipe.js";
-import { ActivePipes } from "./active-pipes.js";
+import { OutboundPipes } from "./active-pipes.js";
 
-export class LoadBalancer extends ActivePipes {
+export class LoadBalancer extends OutboundPipes {
   /** Write to the next pipe in turn. Returns the pipe used, or undefined if
    * every pipe is at its HWM (or there is none). */
   send(msg: Msg): PipeEnd | undefined {

@@ -104,7 +104,8 @@ export class RouterPattern implements Pattern, PipeSink {
     const m = this.fq.receive();
     if (m === undefined) return undefined;
     const out = new Array<Buffer>(m.length + 1);
-    out[0] = this.fq.last!.routingId!;
+    // a copy: the application may change it, the table's id must not (libzmq copies too)
+    out[0] = Buffer.from(this.fq.last!.routingId!);
     for (let i = 0; i < m.length; i++) out[i + 1] = m[i]!;
     return out;
   }

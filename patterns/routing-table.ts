@@ -20,7 +20,8 @@ export class RoutingTable {
 
   set(id: Buffer, pipe: PipeEnd): void {
     this.byId.set(id.toString("latin1"), pipe);
-    pipe.routingId = id;
+    // owned: the id may be a view of a read buffer, or a Buffer the application holds
+    pipe.routingId = Buffer.from(id);
   }
 
   delete(pipe: PipeEnd): void {

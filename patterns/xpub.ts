@@ -6,6 +6,7 @@ import type { Msg } from "../lib/core/message.js";
 import type { PipeEnd, PipeSink } from "../lib/core/pipe.js";
 import { RingQueue } from "../lib/core/ring-queue.js";
 import type { Pattern, PatternHost, SendResult } from "../lib/core/pattern.js";
+import { addPipe, hasPipe, removePipe } from "./active-pipes.js";
 import { MultiTrie } from "./subscription-trie.js";
 
 let epochs = 0;
@@ -22,6 +23,8 @@ export const MAX_TOPIC_BYTES = 64 * 1024;
 export const MAX_TOPICS_PER_PEER = 100_000;
 /** Most topic bytes one peer may hold at once. */
 export const MAX_TOPIC_BYTES_PER_PEER = 16 * 1024 * 1024;
+
+const isSubscription = (f: Buffer) => f.length > 0 && (f[0] === 1 || f[0] === 0);
 
 export class XPubPattern implements Pattern, PipeSink {
   readonly dropsWhenFull = true;
@@ -43,7 +46,7 @@ export class XPubPattern implements Pattern, PipeSink {
 
   attach(p: PipeEnd): void {
     p.sink = this;
-    this.pipes.push(p);
+    addPipe(this.pipes, p);
     const welcome = this.host.options.welcomeMessage;
     if (welcome !== undefined && welcome.length > 0 && !this.isPub) p.write([welcome]);
     this.readActivated(p);
@@ -54,16 +57,52 @@ export class XPubPattern implements Pattern, PipeSink {
     let msg: Msg | undefined;
     let notify = false;
     while ((msg = p.read()) !== undefined) {
-      const f = msg[0]!;
-      if (msg.length === 1 && f.length > 0 && (f[0] === 1 || f[0] === 0)) {
-        if (this.subscription(f[0] === 1, f.subarray(1), p, msg)) notify = true;
-      } else if (!this.isPub) {
-        // libzmq 4.2+: other messages from XSUB peers reach the application
-        this.queue({ msg, pipe: undefined });
-        notify = true;
-      }
+      if (msg.length === 1) {
+        const f = msg[0]!;
+        if (isSubscription(f)) {
+          if (this.subscription(f[0] === 1, f.subarray(1), p, msg)) notify = true;
+        } else if (!this.isPub) {
+          // libzmq 4.2+: other messages from XSUB peers reach the application
+          this.queue({ msg, pipe: undefined });
+          notify = true;
+        }
+      } else if (this.multipart(msg, p)) notify = true;
     }
     if (notify) this.host.readable();
+  }
+
+  /** As libzmq xpub_t::xread_activated: each part starting with 1 or 0 is a
+   * subscription, its notification a part without MORE, so it ends the message
+   * the application reads; other parts reach the application. True if
+   * something was queued. */
+  private multipart(msg: Msg, p: PipeEnd): boolean {
+    let queued = false;
+    let rest: Buffer[] | undefined;
+    for (let i = 0; i < msg.length; i++) {
+      const f = msg[i]!;
+      if (!isSubscription(f)) {
+        if (!this.isPub) (rest ??= []).push(f);
+        continue;
+      }
+      let note: Msg;
+      if (rest === undefined) note = [f];
+      else {
+        rest.push(f);
+        note = rest;
+      }
+      if (this.subscription(f[0] === 1, f.subarray(1), p, note)) {
+        queued = true;
+        rest = undefined;
+      } else if (rest !== undefined) rest.pop();
+      if (p.closed) return queued;
+    }
+    // libzmq would join parts left waiting for a notification to the next
+    // message; here they stay a message of their own
+    if (rest !== undefined) {
+      this.queue({ msg: rest, pipe: undefined });
+      queued = true;
+    }
+    return queued;
   }
 
   /** Apply one subscription; true if it was queued for the application. */
@@ -122,9 +161,7 @@ export class XPubPattern implements Pattern, PipeSink {
   }
 
   terminated(p: PipeEnd): void {
-    const i = this.pipes.indexOf(p);
-    if (i < 0) return;
-    this.pipes.splice(i, 1);
+    if (!removePipe(this.pipes, p)) return;
     if (this.lastPipe === p) this.lastPipe = undefined;
     let notify = false;
     const report = (topic: Buffer) => {
@@ -179,7 +216,7 @@ export class XPubPattern implements Pattern, PipeSink {
     const e = this.pending.shift();
     if (e === undefined) return undefined;
     if (e.pipe !== undefined && this.host.options.manual) {
-      this.lastPipe = this.pipes.includes(e.pipe) ? e.pipe : undefined;
+      this.lastPipe = hasPipe(this.pipes, e.pipe) ? e.pipe : undefined;
     }
     return e.msg;
   }

@@ -5,6 +5,7 @@
 import { zmqError } from "../lib/core/errors.js";
 import type { Msg } from "../lib/core/message.js";
 import type { PipeEnd, PipeSink } from "../lib/core/pipe.js";
+import { addPipe, removePipe } from "./active-pipes.js";
 import { FairQueue } from "./fair-queue.js";
 import type { Pattern, PatternHost, SendResult } from "../lib/core/pattern.js";
 import { SubscriptionTrie } from "./subscription-trie.js";
@@ -30,7 +31,7 @@ export class XSubPattern implements Pattern, PipeSink {
 
   attach(p: PipeEnd): void {
     p.sink = this;
-    this.pipes.push(p);
+    addPipe(this.pipes, p);
     this.fq.attach(p);
     this.resend(p);
     this.host.readable();
@@ -52,8 +53,7 @@ export class XSubPattern implements Pattern, PipeSink {
     this.host.writable();
   }
   terminated(p: PipeEnd): void {
-    const i = this.pipes.indexOf(p);
-    if (i >= 0) this.pipes.splice(i, 1);
+    removePipe(this.pipes, p);
     this.fq.detach(p);
   }
 
@@ -73,14 +73,21 @@ export class XSubPattern implements Pattern, PipeSink {
     }
   }
 
+  /** As libzmq xsub_t::xsend: every part starting with 1 or 0 (un)subscribes,
+   * and the message goes on as is, less any cancel of a topic not held. */
   send(msg: Msg): SendResult {
-    const f = msg[0]!;
-    if (f.length > 0 && (f[0] === 1 || f[0] === 0)) {
-      const topic = f.subarray(1);
-      if (f[0] === 1) this.subs.add(topic);
-      else if (!this.subs.rm(topic)) return "sent";
+    let out: Msg | undefined;
+    for (let i = 0; i < msg.length; i++) {
+      const f = msg[i]!;
+      if (f.length > 0 && f[0] === 1) this.subs.add(f.subarray(1));
+      else if (f.length > 0 && f[0] === 0 && !this.subs.rm(f.subarray(1))) {
+        out ??= msg.slice(0, i);
+        continue;
+      }
+      out?.push(f);
     }
-    this.sendToAll(msg);
+    const m = out ?? msg;
+    if (m.length > 0) this.sendToAll(m);
     return "sent";
   }
 

@@ -1,6 +1,7 @@
 // tcp://host:port over node:net. Only listening and dialing live here; the
 // ZMTP engine and sessions are shared with ipc (stream.ts).
-import { type TcpNetConnectOpts, createConnection, createServer, isIPv6 } from "node:net";
+import dns from "node:dns";
+import { type LookupFunction, type TcpNetConnectOpts, createConnection, createServer, isIP, isIPv6 } from "node:net";
 import type { Endpoint } from "../lib/core/endpoint.js";
 import { zmqError, fromSystemError } from "../lib/core/errors.js";
 import { StreamConnecter, StreamListener } from "./stream.js";
@@ -15,6 +16,12 @@ function bindHost(host: string, ipv6: boolean): string {
   if (host === "*") return ipv6 ? "::" : "0.0.0.0";
   return host;
 }
+
+/** net.connect adds AI_ADDRCONFIG to family-0 lookups, which hides ::1 on
+ * hosts whose only IPv6 address is the loopback; libzmq does not set it. */
+const lookupAny: LookupFunction = (hostname, options, callback) => {
+  dns.lookup(hostname, { ...options, hints: 0 }, (err, address, family) => callback(err, address, family));
+};
 
 export const tcpTransport: Transport = {
   schemes: ["tcp"],
@@ -50,8 +57,16 @@ export const tcpTransport: Transport = {
       {
         dial: (onread) => {
           const o: TcpNetConnectOpts = { host: target, port, noDelay: true, onread };
-          // without the ipv6 option host names resolve to IPv4, as libzmq; literals go as given
-          if (!host.options.ipv6 || !isIPv6(target)) o.family = isIPv6(target) ? 6 : 4;
+          // as libzmq, host names resolve to IPv4 only unless the ipv6 option is on;
+          // then every address is tried in turn, so a v6-only listener is reached
+          // even if the name resolves to IPv4 first. Literals go as given.
+          if (isIP(target) === 0) {
+            if (host.options.ipv6) {
+              o.family = 0;
+              o.lookup = lookupAny;
+              o.autoSelectFamily = true;
+            } else o.family = 4;
+          }
           if (source !== undefined) {
             const colon = source.lastIndexOf(":");
             o.localAddress = colon > 0 ? source.slice(0, colon) : source;

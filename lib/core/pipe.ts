@@ -80,6 +80,11 @@ export class PipeEnd {
   routingId: Buffer | undefined;
   /** Owned by the pattern: scratch mark for de-duplicating matches. */
   mark = 0;
+  /** Owned by the pattern: this pipe's index in its inbound (FairQueue) and
+   * outbound (LoadBalancer, XPUB/XSUB list) arrays, -1 if in none, so moving
+   * or removing it is O(1) (libzmq array_item_t). */
+  inIndex = -1;
+  outIndex = -1;
   readonly id = nextPipeId++;
   /** Set by whoever created the pipe; called once when this end is closed. */
   onClose: (() => void) | undefined;
