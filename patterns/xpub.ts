@@ -2,6 +2,7 @@
 // first frame, dropping for peers at their HWM (or waiting, with noDrop), and
 // hands (un)subscriptions to the application. PUB is XPUB without receive.
 import { zmqError } from "../lib/core/errors.js";
+import { MAX_TOPIC_BYTES } from "../lib/core/limits.js";
 import type { Msg } from "../lib/core/message.js";
 import type { PipeEnd, PipeSink } from "../lib/core/pipe.js";
 import { RingQueue } from "../lib/core/ring-queue.js";
@@ -17,8 +18,7 @@ interface Pending {
   pipe: PipeEnd | undefined;
 }
 
-/** Longest topic a peer may subscribe to. */
-export const MAX_TOPIC_BYTES = 64 * 1024;
+export { MAX_TOPIC_BYTES };
 /** Most topics one peer may hold at once. */
 export const MAX_TOPICS_PER_PEER = 100_000;
 /** Most topic bytes one peer may hold at once. */

@@ -56,6 +56,14 @@ export function fromSystemError(err: unknown, address?: string): ZmqError {
   return new ZmqError(code, e?.message ?? String(err), { address, cause: err });
 }
 
+/** Any thrown value as a ZmqError, keeping a Node error's code (default EPROTO). */
+export function toZmqError(err: unknown): ZmqError {
+  if (err instanceof ZmqError) return err;
+  if (typeof err === "string") return new ZmqError(err);
+  const e = err as NodeJS.ErrnoException;
+  return new ZmqError(typeof e?.code === "string" ? e.code : "EPROTO", e?.message ?? String(err), { cause: err });
+}
+
 /** An option value out of range: RangeError with code EINVAL, as API.md says. */
 export class OptionRangeError extends RangeError {
   readonly code = "EINVAL";

@@ -1,6 +1,7 @@
 // Wire constants of ZMTP 3.0/3.1 (RFC 23, RFC 37), named as the RFCs name them,
 // and the one error type every ZMTP module throws.
 import { ZmqError } from "../core/errors.js";
+import { MAX_TOPIC_BYTES } from "../core/limits.js";
 
 // --- Frame flags (RFC 23 "flags"): bits 3-7 are reserved; libzmq ignores them, so do we.
 export const FLAG_MORE = 0x01;
@@ -46,6 +47,16 @@ export const PROP_IDENTITY = "Identity";
 export const PING_MAX_CONTEXT = 16;
 /** PING data = 2-byte TTL + context, so the data is at least 2 bytes (frame body >= 7). */
 export const PING_MIN_DATA = 2;
+
+// --- Command limits, checked at each command frame's header (README "Limits").
+/** Largest command accepted during the handshake (READY metadata...). */
+export const HANDSHAKE_COMMAND_MAX = 64 * 1024;
+/** Longest topic a SUBSCRIBE/CANCEL may carry (the XPUB topic cap). */
+export { MAX_TOPIC_BYTES };
+/** Largest command frame accepted after the handshake, checked at its header:
+ * a SUBSCRIBE of the longest topic (name byte, name, topic); PING, PONG and
+ * ERROR are then held to their own sizes, unknown commands to this. */
+export const ACTIVE_COMMAND_MAX = 1 + 255 + MAX_TOPIC_BYTES;
 
 // --- Subscription messages of ZMTP 3.0 (and how subscriptions travel through pipes).
 export const SUBSCRIBE_BYTE = 0x01;

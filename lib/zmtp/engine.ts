@@ -4,6 +4,7 @@
 // only ever sees this interface.
 import type { ZmqError } from "../core/errors.js";
 import type { PipeEnd } from "../core/pipe.js";
+import type { Mechanism } from "./mechanisms/mechanism.js";
 
 /** What a handshake learned about the peer. */
 export interface EnginePeer {
@@ -48,4 +49,36 @@ export interface EngineOwner {
   engineReady(engine: Engine, peer: EnginePeer): void;
   /** The connection is gone (called once). */
   engineClosed(engine: Engine, end: EngineEnd): void;
+}
+
+/** The part of a net.Socket (or TLS socket, or an adapter) the engine uses. */
+export interface EngineStream {
+  write(chunk: Buffer, cb?: (err?: Error | null) => void): boolean;
+  cork(): void;
+  uncork(): void;
+  readonly writableLength: number;
+  readonly writableEnded: boolean;
+  pause(): unknown;
+  resume(): unknown;
+  end(): unknown;
+  destroy(): unknown;
+  ref(): unknown;
+  unref(): unknown;
+  /** "data" (a Buffer), "drain", "error", "close", "end", "finish". */
+  on(event: string, fn: (...args: any[]) => void): unknown;
+}
+
+export interface EngineOptions {
+  maxMessageSize: number;
+  handshakeInterval: number;
+  heartbeatInterval: number;
+  heartbeatTimeout: number;
+  heartbeatTimeToLive: number;
+  mechanism: Mechanism;
+  /** The socket type turns 0x01/0x00 pipe messages into SUBSCRIBE/CANCEL (SUB, XSUB)... */
+  sendsSubscriptions: boolean;
+  /** ...or SUBSCRIBE/CANCEL into pipe messages (PUB, XPUB). */
+  takesSubscriptions: boolean;
+  /** The peer's address, for received messages' metadata (Peer-Address). */
+  peerAddress?: string;
 }

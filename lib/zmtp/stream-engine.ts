@@ -12,27 +12,22 @@
 // messages ahead of a reader that keeps pace; a full pipe suspends the decoder
 // and, past MAX_HELD waiting bytes, pauses the stream until the pipe has room,
 // so TCP itself pushes back and memory stays bounded by the HWMs.
-import { ZmqError } from "../core/errors.js";
-import { ioTurn } from "../core/io-turn.js";
+import { ZmqError, toZmqError } from "../core/errors.js";
 import type { Msg, MessageMeta } from "../core/message.js";
 import type { PipeEnd } from "../core/pipe.js";
 import { MessageAssembler, type MessageSink } from "./assembler.js";
-import { parsePing, pingCommand, pongCommand, subscriptionMessage } from "./commands.js";
+import { parsePing, pingCommand, subscriptionMessage } from "./commands.js";
 import {
-  CMD_CANCEL, CMD_ERROR, CMD_PING, CMD_PONG, CMD_SUBSCRIBE, ERR_ZMTP_MALFORMED_COMMAND_UNSPECIFIED,
-  ERR_ZMTP_MECHANISM_MISMATCH, FLAG_COMMAND, FLAG_MORE, PING_MAX_CONTEXT, PING_MIN_DATA, ZmtpError, protocolError,
+  ACTIVE_COMMAND_MAX, CMD_CANCEL, CMD_ERROR, CMD_PING, CMD_PONG, CMD_SUBSCRIBE, ERR_ZMTP_MALFORMED_COMMAND_UNSPECIFIED,
+  ERR_ZMTP_MECHANISM_MISMATCH, HANDSHAKE_COMMAND_MAX, MAX_TOPIC_BYTES, PING_MAX_CONTEXT, PING_MIN_DATA, ZmtpError,
+  protocolError,
 } from "./constants.js";
-import type { Engine, EngineEnd, EngineOwner } from "./engine.js";
-import type { Codec, FrameDecoder, FrameEncoder, FrameSink, PeerPreamble } from "./framing.js";
+import type { Engine, EngineEnd, EngineOptions, EngineOwner, EngineStream } from "./engine.js";
+import type { Codec, FrameDecoder, PeerPreamble } from "./framing.js";
 import { Heartbeats } from "./heartbeats.js";
-import { type FrameTransform, type Mechanism, handshakeErrorKind } from "./mechanisms/mechanism.js";
-
-/** Stop filling a batch past this many bytes; the rest goes in the next turn. */
-const BATCH_BYTES = 256 * 1024;
-/** Keep encoding while the stream holds less than this unsent: waiting for a
- * full 'drain' after every batch leaves both ends idle. Memory per connection
- * stays bounded by this plus the pipe's HWM. */
-const MAX_UNSENT = 1024 * 1024;
+import { type Mechanism, handshakeErrorKind } from "./mechanisms/mechanism.js";
+import { OpeningSink } from "./opening-sink.js";
+import { Outbound, type OutboundSource } from "./outbound.js";
 /** Received bytes held undecoded while the pipe is full before the stream is
  * paused (then TCP pushes back on the peer). */
 const MAX_HELD = 256 * 1024;
@@ -49,60 +44,17 @@ const DECODED_AHEAD = 256;
 const DIRECT_READ_MIN = 64 * 1024;
 /** After our FIN, how long to wait for the peer's before closing the fd. */
 const FIN_WAIT_MS = 30_000;
-/** Largest command accepted during the handshake (READY metadata...). */
-export const HANDSHAKE_COMMAND_MAX = 64 * 1024;
-/** Longest topic a SUBSCRIBE/CANCEL may carry (the XPUB topic cap). */
-export const MAX_TOPIC_BYTES = 64 * 1024;
-/** Largest command frame accepted after the handshake, checked at its header:
- * a SUBSCRIBE of the longest topic (name byte, name, topic); PING, PONG and
- * ERROR are then held to their own sizes, unknown commands to this. */
-export const ACTIVE_COMMAND_MAX = 1 + 255 + MAX_TOPIC_BYTES;
-
-/** The part of a net.Socket (or TLS socket, or an adapter) the engine uses. */
-export interface EngineStream {
-  write(chunk: Buffer, cb?: (err?: Error | null) => void): boolean;
-  cork(): void;
-  uncork(): void;
-  readonly writableLength: number;
-  readonly writableEnded: boolean;
-  pause(): unknown;
-  resume(): unknown;
-  end(): unknown;
-  destroy(): unknown;
-  ref(): unknown;
-  unref(): unknown;
-  /** "data" (a Buffer), "drain", "error", "close", "end", "finish". */
-  on(event: string, fn: (...args: any[]) => void): unknown;
-}
-
-export interface EngineOptions {
-  maxMessageSize: number;
-  handshakeInterval: number;
-  heartbeatInterval: number;
-  heartbeatTimeout: number;
-  heartbeatTimeToLive: number;
-  mechanism: Mechanism;
-  /** The socket type turns 0x01/0x00 pipe messages into SUBSCRIBE/CANCEL (SUB, XSUB)... */
-  sendsSubscriptions: boolean;
-  /** ...or SUBSCRIBE/CANCEL into pipe messages (PUB, XPUB). */
-  takesSubscriptions: boolean;
-  /** The peer's address, for received messages' metadata (Peer-Address). */
-  peerAddress?: string;
-}
-
 type Phase = "greeting" | "handshake" | "active" | "ending" | "closed";
 /** Inbound: decoding into the pipe; stopped DECODED_AHEAD ahead of a reader
  * with room left (for one turn); stopped on a full pipe. */
 type Inflow = "flowing" | "ahead" | "stalled";
 
-export class StreamEngine implements Engine, MessageSink {
+export class StreamEngine implements Engine, MessageSink, OutboundSource {
   private phase: Phase = "greeting";
   private inflow: Inflow = "flowing";
   private decoder: FrameDecoder | undefined;
-  private readonly encoder: FrameEncoder;
+  private readonly out: Outbound;
   private readonly assembler: MessageAssembler;
-  private transform: FrameTransform | undefined;
-  private peer: PeerPreamble | undefined;
   private pipe: PipeEnd | undefined;
   /** Metadata given to every received message (connections whose mechanism
    * reports a User-Id; none under NULL). */
@@ -118,10 +70,6 @@ export class StreamEngine implements Engine, MessageSink {
    * engine ends once that data has been delivered, and reads nothing more from
    * the pipe meanwhile (it stays queued for the next connection). */
   private peerEnded: ZmqError | undefined;
-  private flushScheduled = false;
-  private waitingDrain = false;
-  /** A PONG owed while the stream wanted 'drain' (only the latest is kept). */
-  private pendingPong: Buffer | undefined;
   private finTimer: NodeJS.Timeout | undefined;
   private handshakeTimer: NodeJS.Timeout | undefined;
   private readonly heartbeats: Heartbeats;
@@ -134,23 +82,23 @@ export class StreamEngine implements Engine, MessageSink {
     private readonly o: EngineOptions,
     private readonly owner: EngineOwner,
   ) {
-    this.encoder = codec.encoder;
+    this.out = new Outbound(stream, codec.encoder, this);
     this.assembler = new MessageAssembler(this, { maxMessageSize: o.maxMessageSize, maxCommandSize: HANDSHAKE_COMMAND_MAX });
     this.assembler.acceptData = false;
     this.heartbeats = new Heartbeats(o, {
       received: () => this.received,
       ping: (ttl) => {
         const ping = pingCommand(ttl);
-        this.writeCommand(ping.name, ping.data);
-        this.writeBatch();
+        this.out.command(ping.name, ping.data);
+        this.out.writeBatch();
       },
       expired: (err) => this.fail("active", undefined, err),
     });
     stream.on("data", (c: Buffer) => this.onData(c));
     stream.on("drain", () => this.onDrain());
     stream.on("error", (err) => this.peerGone(err));
-    stream.on("close", () => this.peerGone(zmqErrorOf("ECONNRESET")));
-    stream.on("end", () => this.peerGone(zmqErrorOf("ECONNRESET")));
+    stream.on("close", () => this.peerGone(toZmqError("ECONNRESET")));
+    stream.on("end", () => this.peerGone(toZmqError("ECONNRESET")));
     stream.on("finish", () => {
       // Everything is written and our FIN sent: waiting for the peer's FIN must
       // not keep the process alive (libzmq closes the fd at this point). An
@@ -175,30 +123,25 @@ export class StreamEngine implements Engine, MessageSink {
     return this.phase === "active";
   }
 
+  // --- OutboundSource: messages flow while active and the peer is there
+  get sendingPipe(): PipeEnd | undefined {
+    return this.phase === "active" && this.peerEnded === undefined ? this.pipe : undefined;
+  }
+  get writing(): boolean {
+    return (this.phase === "active" && this.peerEnded === undefined) || this.phase === "ending";
+  }
+  get closed(): boolean {
+    return this.phase === "closed";
+  }
+
   attachPipe(pipe: PipeEnd): void {
     this.pipe = pipe;
-    this.pipeReadable();
+    this.out.schedule();
   }
 
-  /** Flushed in this turn (nextTick) while the kernel takes everything
-   * written; once it holds some back, after a turn of the event loop, so libuv
-   * can hand the kernel what is queued as it makes room: encoding on in one
-   * long macrotask (a sender that never waits) would leave the peer with
-   * nothing to read meanwhile (ipc: ~200 KiB socket buffers, the writer woken
-   * only at 1/4 full). */
   pipeReadable(): void {
-    if (this.flushScheduled || this.phase === "closed") return;
-    this.flushScheduled = true;
-    ioTurn.pending++;
-    if (this.stream.writableLength > 0) setImmediate(this.flushTask);
-    else process.nextTick(this.flushTask);
+    this.out.schedule();
   }
-
-  private readonly flushTask = (): void => {
-    ioTurn.pending--;
-    this.flushScheduled = false;
-    this.flush();
-  };
 
   /** The pipe has room again: deliver what was held and decode again. */
   pipeWritable(): void {
@@ -232,7 +175,7 @@ export class StreamEngine implements Engine, MessageSink {
 
   endGracefully(): void {
     if (this.phase === "closed") return;
-    this.flush();
+    this.out.flush();
     this.pipe = undefined;
     this.phase = "ending";
     // no more PINGs: a write after end() would destroy the stream and lose
@@ -256,7 +199,7 @@ export class StreamEngine implements Engine, MessageSink {
       this.stream.resume();
     }
     this.stream.ref();
-    if (!this.waitingDrain) this.stream.end();
+    if (!this.out.waitingDrain) this.stream.end();
     // the peer answers our FIN; if it never does, destroy() comes from the linger timer
   }
 
@@ -325,27 +268,22 @@ export class StreamEngine implements Engine, MessageSink {
     if (m.name !== "NULL" && peer.asServer === m.asServer) {
       throw protocolError(ERR_ZMTP_MECHANISM_MISMATCH, "both peers are security servers (or both clients)");
     }
-    this.peer = peer;
+    this.out.subscriptionCommands = this.o.sendsSubscriptions && peer.subscriptionCommands;
     this.phase = "handshake";
     this.decoder = this.codec.decoder(this.assembler, peer);
     m.setWake?.(() => this.pollMechanism());
-    this.sendCommands(m.start());
+    this.out.handshake(m.start());
   }
 
   private pollMechanism(): void {
     const m = this.o.mechanism;
     if (this.phase !== "handshake") return;
     try {
-      if (m.poll) this.sendCommands(m.poll());
+      if (m.poll) this.out.handshake(m.poll());
       this.checkHandshakeDone();
     } catch (err) {
       this.fail("handshake", handshakeErrorKind(err), err);
     }
-  }
-
-  private sendCommands(cmds: Array<{ name: string; data: Buffer }>): void {
-    for (const c of cmds) this.encoder.writeCommand(c.name, c.data);
-    this.writeBatch();
   }
 
   private checkHandshakeDone(): void {
@@ -358,7 +296,7 @@ export class StreamEngine implements Engine, MessageSink {
     a.maxCommandSize = ACTIVE_COMMAND_MAX;
     const t = m.transform;
     if (t !== undefined) {
-      this.transform = t;
+      this.out.transform = t;
       this.decoder!.sink = new OpeningSink(t, a);
     }
     const peer = m.peer!;
@@ -370,7 +308,7 @@ export class StreamEngine implements Engine, MessageSink {
   /** MessageSink: a command, during the handshake or after it. */
   onCommand(name: string, data: Buffer): void {
     if (this.phase === "handshake") {
-      this.sendCommands(this.o.mechanism.onCommand(name, data));
+      this.out.handshake(this.o.mechanism.onCommand(name, data));
       this.checkHandshakeDone();
       return;
     }
@@ -378,15 +316,7 @@ export class StreamEngine implements Engine, MessageSink {
       case CMD_PING: {
         if (data.length > PING_MIN_DATA + PING_MAX_CONTEXT) throw malformed(`PING of ${data.length} data bytes (at most ${PING_MIN_DATA + PING_MAX_CONTEXT})`);
         const { ttl, context } = parsePing(data);
-        const pong = pongCommand(context);
-        if (this.waitingDrain) {
-          // a peer that PINGs while not reading gets one PONG, not one each
-          this.pendingPong = pong.data;
-        } else {
-          // PONGs of one read go out together, in the next flush
-          this.writeCommand(pong.name, pong.data);
-          this.pipeReadable();
-        }
+        this.out.pong(context);
         if (ttl > 0) this.heartbeats.peerTtl(ttl * 100);
         return;
       }
@@ -462,7 +392,7 @@ export class StreamEngine implements Engine, MessageSink {
     }
     const d = this.decoder;
     if (this.phase === "active" && this.pipe !== undefined && (this.held.length > 0 || (d !== undefined && (d.suspended || d.pendingBytes > 0)))) {
-      this.peerEnded ??= zmqErrorOf(err);
+      this.peerEnded ??= toZmqError(err);
       return;
     }
     this.fail(this.isReady ? "active" : "handshake", "other", err);
@@ -471,91 +401,11 @@ export class StreamEngine implements Engine, MessageSink {
   // --- outbound
 
   private onDrain(): void {
-    this.waitingDrain = false;
-    if (this.pendingPong !== undefined) {
-      const pong = pongCommand(this.pendingPong);
-      this.pendingPong = undefined;
-      this.writeCommand(pong.name, pong.data);
-    }
+    this.out.drained();
     if (this.phase === "ending") {
-      this.writeBatch();
+      this.out.writeBatch();
       this.stream.end();
-    } else this.flush();
-  }
-
-  /** A command after the handshake (sealed by the mechanism's transform). */
-  private writeCommand(name: string, data: Buffer): void {
-    const t = this.transform;
-    if (t === undefined) {
-      this.encoder.writeCommand(name, data);
-      return;
-    }
-    const body = Buffer.allocUnsafe(1 + name.length + data.length);
-    body[0] = name.length;
-    body.write(name, 1, "latin1");
-    body.set(data, 1 + name.length);
-    t.seal(FLAG_COMMAND, body, this.encoder);
-  }
-
-  /** Move queued messages from the pipe into one batch and write it. */
-  private flush(): void {
-    if (this.waitingDrain || this.peerEnded !== undefined) return;
-    const pipe = this.pipe;
-    if (pipe === undefined || this.phase !== "active") {
-      if (this.phase === "active" || this.phase === "ending") this.writeBatch();
-      return;
-    }
-    const enc = this.encoder;
-    const t = this.transform;
-    const subscriptions = this.o.sendsSubscriptions && this.peer!.subscriptionCommands;
-    let msg: Msg | undefined;
-    let more = false;
-    while ((msg = pipe.read()) !== undefined) {
-      if (subscriptions && msg.length === 1) {
-        const f = msg[0]!;
-        if (f.length > 0 && (f[0] === 1 || f[0] === 0)) {
-          this.writeCommand(f[0] === 1 ? CMD_SUBSCRIBE : CMD_CANCEL, f.subarray(1));
-          continue;
-        }
-      }
-      if (t === undefined) enc.writeMessage(msg);
-      else {
-        const last = msg.length - 1;
-        for (let i = 0; i <= last; i++) t.seal(i < last ? FLAG_MORE : 0, msg[i]!, enc);
-      }
-      if (enc.length >= BATCH_BYTES) {
-        more = true;
-        break;
-      }
-    }
-    this.writeBatch();
-    if (more && !this.waitingDrain) this.pipeReadable();
-  }
-
-  private writeBatch(): void {
-    const enc = this.encoder;
-    if (enc.length === 0 || this.phase === "closed") return;
-    if (this.stream.writableEnded) {
-      enc.take();
-      return;
-    }
-    const chunks = enc.take();
-    const batch = enc.lastBatch;
-    // once written, the batch's slabs may be reused (no allocation per batch)
-    const written = (err?: Error | null) => {
-      if (!err) enc.released(batch);
-    };
-    const s = this.stream;
-    let ok: boolean;
-    const last = chunks.length - 1;
-    if (last === 0) ok = s.write(chunks[0]!, written);
-    else {
-      s.cork();
-      for (let i = 0; i < last; i++) s.write(chunks[i]!);
-      ok = s.write(chunks[last]!, written);
-      s.uncork();
-    }
-    if (!ok && s.writableLength >= MAX_UNSENT) this.waitingDrain = true;
+    } else this.out.flush();
   }
 
   private fail(phase: "handshake" | "active", kind: EngineEnd["kind"], err: unknown, quiet = false): void {
@@ -571,28 +421,8 @@ export class StreamEngine implements Engine, MessageSink {
     this.owner.engineClosed(this, {
       phase: ready ? "active" : phase,
       kind: ready || quiet ? undefined : (kind ?? "other"),
-      error: err === undefined ? undefined : zmqErrorOf(err),
+      error: err === undefined ? undefined : toZmqError(err),
     });
-  }
-}
-
-/** Wire frames through the mechanism's transform, then to the assembler. */
-class OpeningSink implements FrameSink {
-  constructor(
-    private readonly t: FrameTransform,
-    private readonly a: MessageAssembler,
-  ) {}
-
-  frameHeader(_flags: number, size: number): void {
-    // the box's flags and exact size are checked once open; here only the bound
-    const allowance = this.a.allowance;
-    if (allowance >= 0 && size > allowance + this.t.overhead) {
-      throw new ZmtpError("EMSGSIZE", "ERR_ZMTP_UNSPECIFIED", `frame of ${size} bytes exceeds the ${allowance}-byte limit`);
-    }
-  }
-
-  frame(flags: number, body: Buffer): boolean | void {
-    return this.t.open(flags, body, this.a);
   }
 }
 
@@ -606,11 +436,4 @@ function connectionProperties(props: Map<string, Buffer>, peerAddress: string | 
 
 function malformed(message: string): ZmtpError {
   return protocolError(ERR_ZMTP_MALFORMED_COMMAND_UNSPECIFIED, message);
-}
-
-function zmqErrorOf(err: unknown): ZmqError {
-  if (err instanceof ZmqError) return err;
-  if (typeof err === "string") return new ZmqError(err);
-  const e = err as NodeJS.ErrnoException;
-  return new ZmqError(typeof e?.code === "string" ? e.code : "EPROTO", e?.message ?? String(err), { cause: err });
 }
