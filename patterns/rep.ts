@@ -1,5 +1,6 @@
 // REP (RFC 28): ROUTER plus envelope handling. Receives strip everything up to
 // and including the empty delimiter; the reply goes back with that envelope.
+import { withMeta } from "../lib/core/message.js";
 import type { Msg } from "../lib/core/message.js";
 import type { SendResult } from "../lib/core/pattern.js";
 import { RouterPattern } from "./router.js";
@@ -24,7 +25,7 @@ export class RepPattern extends RouterPattern {
     let i = 1;
     while (m[i]!.length !== 0) i++;
     this.envelope = m.slice(0, i + 1);
-    return m.slice(i + 1);
+    return withMeta(m.slice(i + 1), m);
   }
 
   override send(msg: Msg): SendResult {

@@ -1,7 +1,7 @@
 // REQ (RFC 28): DEALER plus a strict send/receive alternation and the
 // envelope: an empty delimiter (and with `correlate` a 4-byte request id)
 // before the body. Only the reply from the peer last sent to is accepted.
-import { EMPTY_FRAME, type Msg } from "../lib/core/message.js";
+import { EMPTY_FRAME, type Msg, withMeta } from "../lib/core/message.js";
 import type { PipeEnd } from "../lib/core/pipe.js";
 import { DealerPattern } from "./dealer.js";
 import type { SendResult } from "../lib/core/pattern.js";
@@ -89,7 +89,7 @@ export class ReqPattern extends DealerPattern {
         i = 1;
       }
       if (m.length < i + 2 || m[i]!.length !== 0) continue;
-      return m.slice(i + 1);
+      return withMeta(m.slice(i + 1), m);
     }
   }
 }

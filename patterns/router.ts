@@ -1,7 +1,7 @@
 // ROUTER (RFC 28): prefixes each received message with the routing id of the
 // peer it came from; routes each sent message by its first frame.
 import { zmqError } from "../lib/core/errors.js";
-import { EMPTY_FRAME, type Msg } from "../lib/core/message.js";
+import { EMPTY_FRAME, type Msg, withMeta } from "../lib/core/message.js";
 import type { PipeEnd, PipeSink } from "../lib/core/pipe.js";
 import { FairQueue } from "./fair-queue.js";
 import type { Pattern, PatternHost, SendResult } from "../lib/core/pattern.js";
@@ -107,7 +107,7 @@ export class RouterPattern implements Pattern, PipeSink {
     // a copy: the application may change it, the table's id must not (libzmq copies too)
     out[0] = Buffer.from(this.fq.last!.routingId!);
     for (let i = 0; i < m.length; i++) out[i + 1] = m[i]!;
-    return out;
+    return withMeta(out, m);
   }
 
   hasIn(): boolean {

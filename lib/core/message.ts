@@ -18,6 +18,14 @@ export interface MessageMeta {
  * that builds a new array for a message carries it over). */
 export type Msg = Buffer[] & { meta?: MessageMeta };
 
+/** `out`, carrying `from`'s metadata: for a pattern that builds a new array
+ * for a message (an envelope added or removed). */
+export function withMeta(out: Msg, from: Msg): Msg {
+  const meta = from.meta;
+  if (meta !== undefined) out.meta = meta;
+  return out;
+}
+
 /** The metadata a received message carries, if any (omq; libzmq zmq_msg_gets). */
 export function messageMetadata(msg: readonly Buffer[]): MessageMeta | undefined {
   return (msg as Msg).meta;
