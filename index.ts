@@ -19,3 +19,21 @@ registerTransport(ipcTransport);
 registerTransport(pgmTransport);
 
 export * from "./lib/index.js";
+export { busyPolling } from "./lib/api/diagnostics.js";
+
+import type { Socket } from "./lib/api/socket.js";
+import { type PgmTestHooks, pgmStats, setPgmTestHooks } from "./transports/pgm/index.js";
+export type { PgmTestHooks as PgmFaults, PgmTiming } from "./transports/pgm/index.js";
+
+/** Diagnostics: counters and memory of a socket's pgm/epgm endpoints (packets
+ * sent, repaired, NAKs, window bytes; README "Diagnostics"). */
+export function pgmDiagnostics(socket: Socket): ReturnType<typeof pgmStats> {
+  return pgmStats(socket._host);
+}
+
+/** Diagnostics: drop chosen pgm datagrams and shorten its timers on one
+ * socket, to test an application's behaviour under loss (no netem needed);
+ * undefined removes them. Read live for every datagram. */
+export function setPgmFaults(socket: Socket, faults: PgmTestHooks | undefined): void {
+  setPgmTestHooks(socket._host, faults);
+}

@@ -74,7 +74,7 @@ function turn(): void {
   members.length = 0;
 }
 
-/** @internal For tests: whether the event loop is being kept busy. */
+/** Whether the event loop is being kept busy (diagnostics.ts). */
 export function isSpinning(): boolean {
   return spinning;
 }

@@ -1,8 +1,9 @@
-// The public socket classes (API.md), their typed options and the socket()
+// The public socket classes (as zeromq.js v6), their typed options and the socket()
 // factory. Option accessors come from the table in options.ts.
 import type { Context } from "../core/context.js";
 import type { MessageLike } from "../core/message.js";
-import { Socket, defineOptions } from "./socket.js";
+import { Socket } from "./socket.js";
+import { defineOptions, installSocketMethods } from "./socket-methods.js";
 import { type SocketTypeName, findSocketType } from "../core/socket-type.js";
 
 /** What SUB's and XPUB's patterns offer beyond the Pattern contract. */
@@ -15,7 +16,7 @@ interface ManualSubscribing {
 import { toFrame } from "../core/message.js";
 import { zmqError } from "../core/errors.js";
 
-/** Options every socket has (see API.md and README for defaults). */
+/** Options every socket has (README lists the defaults). */
 export interface SocketOptions {
   /** ZMQ_LINGER, ms; -1 flushes without limit. Default -1 (0 when context.blocky is false). */
   linger: number;
@@ -261,6 +262,7 @@ const CLASSES = {
 /** Give the classes their option accessors, once the socket types are
  * registered (the package's entry point calls this). */
 export function defineSocketClassOptions(): void {
+  installSocketMethods();
   for (const [name, cls] of Object.entries(CLASSES)) {
     const type = findSocketType(name);
     if (type === undefined) throw new TypeError(`socket type ${name} is not registered`);

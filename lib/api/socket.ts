@@ -26,7 +26,6 @@ import {
 const RESOLVED: Promise<void> = Promise.resolve();
 /** With no HWM, sends resolved without a turn of the event loop before one yields. */
 const YIELD_EVERY_UNBOUNDED = 1000;
-const DONE: IteratorResult<Msg> = Object.freeze({ value: undefined, done: true }) as IteratorResult<Msg>;
 
 interface SendWaiter {
   msg: Msg;
@@ -207,7 +206,7 @@ export abstract class Socket {
     for (const c of list) c.close();
   }
 
-  /** Close now; see API.md for what happens to queued messages and waiters. */
+  /** Close now: waiting calls reject (EAGAIN); queued messages are flushed for up to linger ms. */
   close(): void {
     if (this.isClosed) return;
     this.isClosed = true;
@@ -436,66 +435,3 @@ export abstract class Socket {
     this.observer.emit(e);
   }
 }
-
-/** Install option accessors on a socket class's prototype. */
-export function defineOptions(cls: { prototype: object }, type: SocketTypeDescriptor): void {
-  for (const name of optionNamesFor(type)) {
-    Object.defineProperty(cls.prototype, name, {
-      configurable: true,
-      enumerable: true,
-      get(this: Socket) {
-        return this._getOption(name);
-      },
-      set(this: Socket, v: unknown) {
-        this._setOption(name, v);
-      },
-    });
-  }
-}
-
-// send/receive/async iteration exist at run time on every socket (so a misuse
-// rejects with ENOTSUP); the TypeScript types offer them only where they apply.
-Object.defineProperties(Socket.prototype, {
-  send: {
-    value(this: Socket, message: MessageLike | MessageLike[]) {
-      return this._send(message);
-    },
-    writable: true,
-    configurable: true,
-  },
-  receive: {
-    value(this: Socket) {
-      return this._receive();
-    },
-    writable: true,
-    configurable: true,
-  },
-  [Symbol.asyncIterator]: {
-    value(this: Socket): AsyncIterator<Msg> {
-      return {
-        next: (): Promise<IteratorResult<Msg>> => {
-          if (this.closed) return Promise.resolve(DONE);
-          // fast path: one promise per message when one is already waiting
-          if (this._info.canReceive) {
-            try {
-              const m = this._tryReceive();
-              if (m !== undefined) return Promise.resolve({ value: m, done: false });
-            } catch (e) {
-              return Promise.reject(e);
-            }
-          }
-          return this._receive().then(
-            (value) => ({ value, done: false }),
-            (e: ZmqError) => {
-              if (e.code === "EAGAIN" && this.closed) return DONE;
-              throw e;
-            },
-          );
-        },
-        return: async (): Promise<IteratorResult<Msg>> => ({ value: undefined, done: true }),
-      };
-    },
-    writable: true,
-    configurable: true,
-  },
-});

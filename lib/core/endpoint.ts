@@ -1,4 +1,4 @@
-// Parse every endpoint form of API.md. Malformed addresses throw EINVAL;
+// Parse every endpoint form omq accepts (README "Endpoints"). Malformed addresses throw EINVAL;
 // an unknown scheme throws EPROTONOSUPPORT.
 import { zmqError } from "./errors.js";
 

@@ -64,7 +64,7 @@ export function toZmqError(err: unknown): ZmqError {
   return new ZmqError(typeof e?.code === "string" ? e.code : "EPROTO", e?.message ?? String(err), { cause: err });
 }
 
-/** An option value out of range: RangeError with code EINVAL, as API.md says. */
+/** An option value out of range: RangeError with code EINVAL (as zeromq.js). */
 export class OptionRangeError extends RangeError {
   readonly code = "EINVAL";
   readonly errno = ERRNO.EINVAL;

@@ -31,7 +31,7 @@ export function messageMetadata(msg: readonly Buffer[]): MessageMeta | undefined
   return (msg as Msg).meta;
 }
 
-/** A message part as accepted by send(): see API.md. */
+/** A message part as accepted by send() (as zeromq.js). */
 export type MessageLike =
   | string
   | Buffer

@@ -1,6 +1,6 @@
 // The 64-byte ZMTP 3.x greeting (RFC 23 §"Greeting"): build ours, and parse the peer's
 // from chunks of any size, failing at the first byte that decides a failure so garbage
-// and ZMTP 1.0/2.0 peers are dropped at once (no fallback: see reliability notes §5).
+// and ZMTP 1.0/2.0 peers are dropped at once (no fallback to those revisions yet).
 import { ZmqError } from "../core/errors.js";
 import {
   AS_SERVER_OFFSET, ERR_ZMTP_UNSPECIFIED, GREETING_SIZE, MAJOR_OFFSET, MECHANISM_OFFSET,

@@ -1,10 +1,8 @@
-// Timings of the NAK and session-message machinery, and TEST-ONLY hooks.
-//
-// The hooks exist so tests can drop chosen datagrams deterministically over
-// real dgram sockets (no tc/netem on the CI machine) and shorten timers. They
-// are keyed by the socket's TransportHost (`socket._host`), read live for
-// every datagram, and are not part of omq's public API: applications must not
-// use them.
+// Timings of the NAK and session-message machinery, and fault hooks: drop
+// chosen datagrams deterministically over real dgram sockets (no tc/netem
+// needed) and shorten timers, to test loss handling. Keyed by the socket's
+// TransportHost, read live for every datagram; the package exposes them as
+// the documented diagnostics setPgmFaults() and pgmDiagnostics().
 import type { Packet } from "./packet.js";
 
 export interface PgmTiming {
@@ -40,7 +38,7 @@ export const DEFAULT_TIMING: PgmTiming = Object.freeze({
   resyncAfter: 10000,
 });
 
-/** TEST-ONLY. Return true from a drop hook to lose that datagram (outgoing: it is
+/** Faults: return true from a drop hook to lose that datagram (outgoing: it is
  * not sent, though the sender counts it as sent; incoming: it is ignored). */
 export interface PgmTestHooks {
   dropOutgoing?(p: Packet): boolean;
@@ -53,7 +51,7 @@ export interface PgmTestHooks {
 
 const registry = new WeakMap<object, PgmTestHooks>();
 
-/** TEST-ONLY: install (or with undefined, remove) hooks for one socket's host (`socket._host`). */
+/** Install (or with undefined, remove) faults for one socket's host (`socket._host`). */
 export function setPgmTestHooks(host: object, hooks: PgmTestHooks | undefined): void {
   if (hooks === undefined) registry.delete(host);
   else registry.set(host, hooks);

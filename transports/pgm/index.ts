@@ -24,10 +24,10 @@ const RECEIVERS = new Set(["SUB", "XSUB"]);
 
 type PgmEndpoint = PgmSender | PgmReceiver;
 
-/** Live endpoints per host, for pgmStats (tests). */
+/** Live endpoints per host, for pgmStats (the package's pgmDiagnostics). */
 const live = new WeakMap<object, Set<PgmEndpoint>>();
 
-/** TEST-ONLY introspection: counters and memory of one socket's pgm endpoints. */
+/** Counters and memory of one socket's pgm endpoints (pgmDiagnostics). */
 export function pgmStats(host: object): { senders: SenderStats[]; receivers: ReceiverStats[] } {
   const out = { senders: [] as SenderStats[], receivers: [] as ReceiverStats[] };
   for (const e of live.get(host) ?? []) {
