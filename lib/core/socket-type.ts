@@ -43,11 +43,6 @@ export function findSocketType(name: string): SocketTypeDescriptor | undefined {
   return byName.get(name.toLowerCase());
 }
 
-/** True if `name` (ZMTP spelling, any case) is a registered type. */
-export function isSocketType(name: string): boolean {
-  return byZmtp.has(name.toUpperCase());
-}
-
 /** True if a socket of type `a` may talk to one of type `b` (ZMTP spellings, any case). */
 export function socketTypesCompatible(a: string, b: string): boolean {
   return byZmtp.get(a.toUpperCase())?.peers.includes(b.toUpperCase()) ?? false;

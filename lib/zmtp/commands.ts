@@ -1,12 +1,13 @@
-// Build and parse ZMTP command bodies (RFC 23, RFC 37): READY metadata, ERROR, PING/PONG,
-// SUBSCRIBE/CANCEL. Every length the peer gives is checked against what is really there;
-// malformed input throws ZmtpError (code EPROTO) so the engine closes the connection.
+// Build and parse ZMTP command bodies (RFC 23, RFC 37): READY metadata, a peer's ERROR,
+// PING/PONG, and subscriptions in their message form. Every length the peer gives is checked
+// against what is really there; malformed input throws ZmtpError (code EPROTO) so the engine
+// closes the connection.
 import { ZmqError } from "../core/errors.js";
 import type { Msg } from "../core/message.js";
 import {
-  CANCEL_BYTE, CMD_CANCEL, CMD_ERROR, CMD_PING, CMD_PONG, CMD_READY, CMD_SUBSCRIBE,
-  ERR_ZMTP_INVALID_METADATA, ERR_ZMTP_MALFORMED_COMMAND_ERROR, ERR_ZMTP_MALFORMED_COMMAND_UNSPECIFIED,
-  PING_MAX_CONTEXT, PING_MIN_DATA, PROP_IDENTITY, PROP_SOCKET_TYPE, SUBSCRIBE_BYTE, protocolError,
+  CANCEL_BYTE, CMD_PING, CMD_PONG, CMD_READY, ERR_ZMTP_INVALID_METADATA, ERR_ZMTP_MALFORMED_COMMAND_ERROR,
+  ERR_ZMTP_MALFORMED_COMMAND_UNSPECIFIED, PING_MAX_CONTEXT, PING_MIN_DATA, PROP_IDENTITY, PROP_SOCKET_TYPE,
+  SUBSCRIBE_BYTE, protocolError,
 } from "./constants.js";
 
 /** One command: name (1-255 ASCII bytes) and the data after the name. */
@@ -16,36 +17,6 @@ export interface Command {
 }
 
 const EMPTY = Buffer.alloc(0);
-
-// ---------------------------------------------------------------------------- framing
-
-/** Split a command frame body: 1-byte name length, name, data. `data` is zero-copy. */
-export function decodeCommand(body: Buffer): Command {
-  if (body.length < 1) throw protocolError(ERR_ZMTP_MALFORMED_COMMAND_UNSPECIFIED, "empty command frame");
-  const n = body[0]!;
-  if (n === 0) throw protocolError(ERR_ZMTP_MALFORMED_COMMAND_UNSPECIFIED, "command name is empty");
-  if (1 + n > body.length) {
-    throw protocolError(ERR_ZMTP_MALFORMED_COMMAND_UNSPECIFIED, `command name length ${n} runs past the ${body.length}-byte frame`);
-  }
-  return { name: body.toString("latin1", 1, 1 + n), data: body.subarray(1 + n) };
-}
-
-/** Throws EINVAL unless `name` is 1-255 printable ASCII characters (our own bug, not the peer's). */
-export function checkCommandName(name: string): void {
-  if (name.length < 1 || name.length > 255 || !/^[\x21-\x7e]+$/.test(name)) {
-    throw new ZmqError("EINVAL", `Invalid ZMTP command name: ${JSON.stringify(name)}`);
-  }
-}
-
-/** A command frame body (without the frame header): name length, name, data. */
-export function encodeCommandBody(name: string, data: Buffer = EMPTY): Buffer {
-  checkCommandName(name);
-  const out = Buffer.allocUnsafe(1 + name.length + data.length);
-  out[0] = name.length;
-  out.write(name, 1, "latin1");
-  data.copy(out, 1 + name.length);
-  return out;
-}
 
 // ---------------------------------------------------------------------------- metadata
 
@@ -128,16 +99,6 @@ export function readyCommand(props: Record<string, Buffer | string>): Command {
   return { name: CMD_READY, data: encodeMetadata(props) };
 }
 
-/** ERROR: 1-byte reason length + reason. Reasons over 255 bytes are truncated. */
-export function errorCommand(reason: string): Command {
-  let r = Buffer.from(reason, "utf8");
-  if (r.length > 255) r = r.subarray(0, 255);
-  const data = Buffer.allocUnsafe(1 + r.length);
-  data[0] = r.length;
-  r.copy(data, 1);
-  return { name: CMD_ERROR, data };
-}
-
 /** The reason of a peer's ERROR command. Trailing bytes after the reason are ignored. */
 export function parseErrorReason(data: Buffer): string {
   if (data.length < 1) throw protocolError(ERR_ZMTP_MALFORMED_COMMAND_ERROR, "ERROR command without a reason length");
@@ -171,19 +132,6 @@ export function pongCommand(context: Buffer = EMPTY): Command {
   return { name: CMD_PONG, data: Buffer.from(context.subarray(0, n)) };
 }
 
-/** PONG data is the echoed context; nothing to validate. */
-export function parsePong(data: Buffer): Buffer {
-  return data;
-}
-
-export function subscribeCommand(topic: Buffer): Command {
-  return { name: CMD_SUBSCRIBE, data: topic };
-}
-
-export function cancelCommand(topic: Buffer): Command {
-  return { name: CMD_CANCEL, data: topic };
-}
-
 // ------------------------------------------------------------ subscriptions as messages
 
 /** The pipe-internal (and ZMTP 3.0 wire) form: one frame, 0x01/0x00 + topic. */
@@ -192,13 +140,4 @@ export function subscriptionMessage(subscribe: boolean, topic: Buffer): Msg {
   f[0] = subscribe ? SUBSCRIBE_BYTE : CANCEL_BYTE;
   topic.copy(f, 1);
   return [f];
-}
-
-/** A one-frame message starting with 0x01/0x00, read as a subscription (topic zero-copy);
- * undefined for anything else. Only XPUB/PUB-side engines should interpret messages so. */
-export function parseSubscriptionMessage(msg: Msg): { subscribe: boolean; topic: Buffer } | undefined {
-  if (msg.length !== 1) return undefined;
-  const f = msg[0]!;
-  if (f.length < 1 || (f[0] !== SUBSCRIBE_BYTE && f[0] !== CANCEL_BYTE)) return undefined;
-  return { subscribe: f[0] === SUBSCRIBE_BYTE, topic: f.subarray(1) };
 }

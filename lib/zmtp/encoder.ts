@@ -249,18 +249,3 @@ export class ZmtpEncoder implements FrameEncoder {
 function badName(name: string): ZmqError {
   return new ZmqError("EINVAL", `Invalid ZMTP command name: ${JSON.stringify(name)}`);
 }
-
-/** One message as a single exact-size wire Buffer (tests; encode once for many peers and
- * hand it to each encoder's writeRaw). Not the hot path: it copies large bodies once. */
-export function encodeMessage(msg: Msg): Buffer {
-  const e = new ZmtpEncoder();
-  e.writeMessage(msg);
-  return Buffer.concat(e.take());
-}
-
-/** One command frame as a single exact-size wire Buffer. */
-export function encodeCommand(name: string, data: Buffer): Buffer {
-  const e = new ZmtpEncoder();
-  e.writeCommand(name, data);
-  return Buffer.concat(e.take());
-}

@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import * as zmq from "zeromq";
 import { Dealer, Router } from "../../index.js";
+import { sleep } from "../helpers.js";
 
 const open: Array<{ close(): void }> = [];
 afterEach(() => {
@@ -36,7 +37,7 @@ describe("heartbeats with libzmq", () => {
       dealer.events.on("disconnect", (e: { type: string }) => dropped.push(e.type));
       dealer.connect(router.lastEndpoint!);
       await roundTrip(dealer, router, "first");
-      await new Promise((r) => setTimeout(r, 600));
+      await sleep(600);
       expect(dropped).toEqual([]);
       await roundTrip(dealer, router, "after 15 heartbeats");
     });

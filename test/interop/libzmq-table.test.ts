@@ -31,20 +31,9 @@
 //       4 rows, 8 transfers of 20 MB. The other 44 rows do not send it.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
-  type AnySocket,
-  type Lib,
-  type Part,
-  type SockType,
-  assertFrames,
-  closeAll,
-  makeSocket,
-  nextEvent,
-  pattern,
-  recv,
-  sleep,
-  tempDir,
-  toBuf,
-} from "./helpers.js";
+  type AnySocket, type Lib, type Part, type SockType, assertFrames, closeMadeSockets, makeSocket, nextEvent,
+  noiseBytes, recv, sleep, tempDir, toBuf,
+} from "../helpers.js";
 
 type Transport = "tcp" | "ipc";
 
@@ -416,13 +405,13 @@ const BIG = 20 * 1024 * 1024;
 function payloads(row: Row): Array<{ what: string; parts: Part[] }> {
   const seed = row.n * 1000;
   const sizes = [0, 255, 256, 65536];
-  const out = sizes.map((s) => ({ what: `one ${s}-byte frame`, parts: [pattern(s, seed + s)] as Part[] }));
-  out.push({ what: "frames of 0, 255, 256, 65536 bytes", parts: sizes.map((s, i) => pattern(s, seed + 10 + i)) });
+  const out = sizes.map((s) => ({ what: `one ${s}-byte frame`, parts: [noiseBytes(s, seed + s)] as Part[] }));
+  out.push({ what: "frames of 0, 255, 256, 65536 bytes", parts: sizes.map((s, i) => noiseBytes(s, seed + 10 + i)) });
   out.push({
     what: "100 parts",
-    parts: Array.from({ length: 100 }, (_, i) => pattern((i * 37) % 300, seed + 100 + i)),
+    parts: Array.from({ length: 100 }, (_, i) => noiseBytes((i * 37) % 300, seed + 100 + i)),
   });
-  if (bigFrameRow(row)) out.push({ what: "one 20 MB frame", parts: [pattern(BIG, seed + 7)] });
+  if (bigFrameRow(row)) out.push({ what: "one 20 MB frame", parts: [noiseBytes(BIG, seed + 7)] });
   return out;
 }
 
@@ -455,9 +444,9 @@ describe("omq <-> libzmq 4.3.5, every valid pair", () => {
   beforeAll(() => {
     ipcDir = tempDir("omq-interop-");
   });
-  afterEach(() => closeAll());
+  afterEach(() => closeMadeSockets());
   afterAll(() => {
-    closeAll();
+    closeMadeSockets();
     ipcDir?.remove();
   });
 
@@ -532,7 +521,7 @@ describe("omq <-> libzmq 4.3.5, every valid pair", () => {
           try {
             await runCase(row);
           } finally {
-            closeAll();
+            closeMadeSockets();
           }
           casesRun++;
         }

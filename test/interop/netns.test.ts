@@ -18,7 +18,7 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { withTimeout } from "./helpers.js";
+import { within } from "../helpers.js";
 
 const FIXTURE = fileURLToPath(new URL("./fixtures/netns-peer.mjs", import.meta.url));
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
@@ -141,14 +141,14 @@ class Peer {
 
   /** Wait for a clean exit; code 0 expected. */
   async finished(ms = 10_000): Promise<void> {
-    const code = await withTimeout(this.exited, ms, `${this.label} to exit`);
+    const code = await within(this.exited, ms, `${this.label} to exit`);
     if (code !== 0) throw new Error(`${this.label} exited with ${code}\n${this.stderr}`);
   }
 
   /** Kill (if still running) and reap. */
   async kill(): Promise<void> {
     if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill("SIGKILL");
-    await withTimeout(this.exited, 5_000, `${this.label} to be reaped`).catch(() => undefined);
+    await within(this.exited, 5_000, `${this.label} to be reaped`).catch(() => undefined);
   }
 }
 

@@ -6,8 +6,9 @@ import {
   Publisher, Push, Subscriber, XPublisher, XSubscriber, Pull, Request, capability,
 } from "../../index.js";
 import {
-  PacketLog, body, digest, expectQuiet, hooks, joined, mcastEndpoint, receiveN, stats, until, useSockets,
-} from "./util.js";
+  PacketLog, collectEachWithin, digest, firstWithin, hooks, joined, mcastEndpoint, rampBytes, stats, until,
+  useSockets,
+} from "../helpers.js";
 
 const track = useSockets();
 
@@ -45,7 +46,7 @@ describe("pgm transport: endpoints and socket types", () => {
     await pub.bind(ep);
     expect(pub.lastEndpoint).toBe(ep);
     await pub.send(["by-name", "ok"]);
-    const [m] = await receiveN(sub, 1);
+    const [m] = await collectEachWithin(sub, 1);
     expect(m!.map(String)).toEqual(["by-name", "ok"]);
   });
 });
@@ -68,22 +69,22 @@ describe("pgm transport: delivery", () => {
     for (let i = 0; i < 60; i++) {
       const topic = ["A", "B", "C"][i % 3]!;
       const big = i % 5 === 0 ? 60000 + i : 100 + i;
-      sent.push([Buffer.from(`${topic}${i}`), body(i, big), body(i + 1000, i % 7)]);
+      sent.push([Buffer.from(`${topic}${i}`), rampBytes(i, big), rampBytes(i + 1000, i % 7)]);
     }
     for (const m of sent) await pub.send(m);
 
     const want = (p: string) => sent.filter((m) => m[0]!.toString().startsWith(p));
     const [gotA, gotB, gotAll] = await Promise.all([
-      receiveN(subA, want("A").length),
-      receiveN(subB, want("B").length),
-      receiveN(subAll, sent.length),
+      collectEachWithin(subA, want("A").length),
+      collectEachWithin(subB, want("B").length),
+      collectEachWithin(subAll, sent.length),
     ]);
     expect(digest(gotA)).toEqual(digest(want("A")));
     expect(digest(gotB)).toEqual(digest(want("B")));
     expect(digest(gotAll)).toEqual(digest(sent));
     // nothing else arrives (no duplicates, no extra topics)
-    expect(await expectQuiet(subA, 300)).toBeUndefined();
-    expect(await expectQuiet(subB, 50)).toBeUndefined();
+    expect(await firstWithin(subA, 300)).toBeUndefined();
+    expect(await firstWithin(subB, 50)).toBeUndefined();
     // large messages really were fragmented
     expect(stats(pub).senders[0]!.odata).toBeGreaterThan(sent.length);
   });
@@ -98,7 +99,7 @@ describe("pgm transport: delivery", () => {
     for (let i = 0; i < 20; i++) await pub.send([`t${i}`, `payload ${i}`]);
     await pub.send(["x-not-subscribed"]);
     await pub.send(["t-last"]);
-    const got = await receiveN(sub, 21);
+    const got = await collectEachWithin(sub, 21);
     expect(got.map((m) => m.map(String))).toEqual([
       ...Array.from({ length: 20 }, (_, i) => [`t${i}`, `payload ${i}`]),
       ["t-last"],
@@ -114,7 +115,7 @@ describe("pgm transport: delivery", () => {
     await pub.bind(ep);
     await pub.send([Buffer.alloc(0)]);
     await pub.send(["", "", "x"]);
-    const got = await receiveN(sub, 2);
+    const got = await collectEachWithin(sub, 2);
     expect(got).toEqual([[Buffer.alloc(0)], [Buffer.alloc(0), Buffer.alloc(0), Buffer.from("x")]]);
   });
 
@@ -126,12 +127,12 @@ describe("pgm transport: delivery", () => {
     await xsub.send("not a subscription");
     const xpub = track(new XPublisher({ rate: 10000 }));
     await xpub.bind(ep);
-    const [sub] = await receiveN(xpub, 1);
+    const [sub] = await collectEachWithin(xpub, 1);
     expect(sub).toEqual([Buffer.from([1])]);
     await xpub.send(["B", "to everyone"]);
-    const [m] = await receiveN(xsub, 1);
+    const [m] = await collectEachWithin(xsub, 1);
     expect(m!.map(String)).toEqual(["B", "to everyone"]);
-    expect(await expectQuiet(xpub, 200)).toBeUndefined();
+    expect(await firstWithin(xpub, 200)).toBeUndefined();
   });
 
   it("two publishers on one group: every message of each, each publisher's in order", { timeout: 15000 }, async () => {
@@ -145,17 +146,17 @@ describe("pgm transport: delivery", () => {
     await joined(p2, ep);
     const n = 80;
     for (let i = 0; i < n; i++) {
-      await p1.send(["p1", String(i), body(i, i * 40)]);
-      await p2.send(["p2", String(i), body(i, 3000 - i * 10)]);
+      await p1.send(["p1", String(i), rampBytes(i, i * 40)]);
+      await p2.send(["p2", String(i), rampBytes(i, 3000 - i * 10)]);
     }
-    const got = await receiveN(sub, 2 * n);
+    const got = await collectEachWithin(sub, 2 * n);
     for (const who of ["p1", "p2"]) {
       const mine = got.filter((m) => m[0]!.toString() === who);
       expect(mine.map((m) => Number(m[1]!.toString()))).toEqual(Array.from({ length: n }, (_, i) => i));
-      mine.forEach((m, i) => expect(m[2]).toEqual(body(i, who === "p1" ? i * 40 : 3000 - i * 10)));
+      mine.forEach((m, i) => expect(m[2]).toEqual(rampBytes(i, who === "p1" ? i * 40 : 3000 - i * 10)));
     }
     expect(stats(sub).receivers[0]!.sessions).toBe(2);
-    expect(await expectQuiet(sub, 200)).toBeUndefined();
+    expect(await firstWithin(sub, 200)).toBeUndefined();
   });
 
   it("a late joiner starts at the current sequence: it gets what is sent after it joined, nothing older", { timeout: 15000 }, async () => {
@@ -165,8 +166,8 @@ describe("pgm transport: delivery", () => {
     early.subscribe();
     await joined(early, ep);
     await pub.bind(ep);
-    for (let i = 0; i < 10; i++) await pub.send(["m", String(i), body(i, 2500)]);
-    const first = await receiveN(early, 10);
+    for (let i = 0; i < 10; i++) await pub.send(["m", String(i), rampBytes(i, 2500)]);
+    const first = await collectEachWithin(early, 10);
     expect(first.map((m) => m[1]!.toString())).toEqual(Array.from({ length: 10 }, (_, i) => String(i)));
 
     const late = track(new Subscriber());
@@ -175,13 +176,13 @@ describe("pgm transport: delivery", () => {
     // the late joiner must not NAK the publisher's past: watch its NAKs
     const lateNaks = new PacketLog();
     hooks(late, { dropOutgoing: lateNaks.hook });
-    for (let i = 10; i < 20; i++) await pub.send(["m", String(i), body(i, 2500)]);
-    const [fromEarly, fromLate] = await Promise.all([receiveN(early, 10), receiveN(late, 10)]);
+    for (let i = 10; i < 20; i++) await pub.send(["m", String(i), rampBytes(i, 2500)]);
+    const [fromEarly, fromLate] = await Promise.all([collectEachWithin(early, 10), collectEachWithin(late, 10)]);
     const ids = Array.from({ length: 10 }, (_, i) => String(i + 10));
     expect(fromEarly.map((m) => m[1]!.toString())).toEqual(ids);
     expect(fromLate.map((m) => m[1]!.toString())).toEqual(ids);
-    fromLate.forEach((m, i) => expect(m[2]).toEqual(body(i + 10, 2500)));
-    expect(await expectQuiet(late, 300)).toBeUndefined();
+    fromLate.forEach((m, i) => expect(m[2]).toEqual(rampBytes(i + 10, 2500)));
+    expect(await firstWithin(late, 300)).toBeUndefined();
     expect(lateNaks.count((p) => p.type === "nak")).toBe(0);
     expect(stats(late).receivers[0]!.lost).toBe(0);
   });
@@ -196,12 +197,12 @@ describe("pgm transport: delivery", () => {
     const n = 40;
     const size = 4000;
     const t0 = performance.now();
-    for (let i = 0; i < n; i++) await pub.send(body(i, size));
+    for (let i = 0; i < n; i++) await pub.send(rampBytes(i, size));
     // send() only queues: it returns long before the data can have gone out
     const queued = performance.now() - t0;
-    const got = await receiveN(sub, n, 10000);
+    const got = await collectEachWithin(sub, n, 10000);
     const elapsed = performance.now() - t0;
-    expect(digest(got)).toEqual(digest(Array.from({ length: n }, (_, i) => [body(i, size)])));
+    expect(digest(got)).toEqual(digest(Array.from({ length: n }, (_, i) => [rampBytes(i, size)])));
     // 160 000 bytes (plus headers) at 100 000 bytes/s, minus one 20 ms bucket: >= 1.5 s.
     // Checked loosely: at least 1.2 s, and queueing was much faster than that.
     expect(elapsed).toBeGreaterThan(1200);
@@ -221,9 +222,9 @@ describe("pgm transport: delivery", () => {
     await until(() => stats(sub).receivers[0]!.delivered === 30, 5000, "30 messages decoded");
     const r = stats(sub).receivers[0]!;
     expect(r.droppedAtHwm).toBe(25);
-    const got = await receiveN(sub, 5);
+    const got = await collectEachWithin(sub, 5);
     expect(got.map((m) => m[0]!.toString())).toEqual(["0", "1", "2", "3", "4"]);
-    expect(await expectQuiet(sub, 100)).toBeUndefined();
+    expect(await firstWithin(sub, 100)).toBeUndefined();
   });
 
   it("close() flushes what was queued at the rate (linger -1), or drops it (linger 0)", { timeout: 15000 }, async () => {
@@ -231,18 +232,18 @@ describe("pgm transport: delivery", () => {
     const sub = track(new Subscriber());
     sub.subscribe();
     await joined(sub, ep);
-    const msgs = Array.from({ length: 20 }, (_, i) => [body(i, 3000)]);
+    const msgs = Array.from({ length: 20 }, (_, i) => [rampBytes(i, 3000)]);
     const lingering = track(new Publisher({ rate: 2000, linger: -1 }));
     await lingering.bind(ep);
     for (const m of msgs) await lingering.send(m);
     lingering.close(); // 60 KB at 250 KB/s still to go
-    expect(digest(await receiveN(sub, msgs.length))).toEqual(digest(msgs));
+    expect(digest(await collectEachWithin(sub, msgs.length))).toEqual(digest(msgs));
 
     const dropping = track(new Publisher({ rate: 2000, linger: 0 }));
     await dropping.bind(ep);
     for (const m of msgs) await dropping.send(m);
     dropping.close();
-    expect(await expectQuiet(sub, 500)).toBeUndefined();
+    expect(await firstWithin(sub, 500)).toBeUndefined();
   });
 
   it("close is idempotent and unbind stops the stream", { timeout: 10000 }, async () => {
@@ -253,10 +254,10 @@ describe("pgm transport: delivery", () => {
     const pub = track(new Publisher({ rate: 10000, linger: 0 }));
     await pub.bind(ep);
     await pub.send("one");
-    expect((await receiveN(sub, 1))[0]!.toString()).toBe("one");
+    expect((await collectEachWithin(sub, 1))[0]!.toString()).toBe("one");
     await sub.unbind(ep);
     await pub.send("two");
-    expect(await expectQuiet(sub, 300)).toBeUndefined();
+    expect(await firstWithin(sub, 300)).toBeUndefined();
     expect(stats(sub).receivers).toHaveLength(0);
     pub.close();
     pub.close();

@@ -9,7 +9,9 @@ import {
   HEADER_SIZE, MAX_NAK_SEQS, dataHeader, decodePacket, encodeNak, encodeSpm,
 } from "../../transports/pgm/packet.js";
 import { MAX_SESSIONS } from "../../transports/pgm/receiver.js";
-import { body, digest, expectQuiet, hooks, joined, mcastEndpoint, receiveN, stats, until, useSockets } from "./util.js";
+import {
+  collectEachWithin, digest, firstWithin, hooks, joined, mcastEndpoint, rampBytes, stats, until, useSockets,
+} from "../helpers.js";
 
 const track = useSockets();
 const raw: dgram.Socket[] = [];
@@ -54,9 +56,9 @@ describe("pgm: hostile input", () => {
     await new Promise<void>((r) => spy.bind(port, group, () => r()));
     spy.addMembership(group, "127.0.0.1");
 
-    const first = Array.from({ length: 10 }, (_, i) => [Buffer.from(`a${i}`), body(i, 2000)]);
+    const first = Array.from({ length: 10 }, (_, i) => [Buffer.from(`a${i}`), rampBytes(i, 2000)]);
     for (const m of first) await pub.send(m);
-    expect(digest(await receiveN(sub, first.length))).toEqual(digest(first));
+    expect(digest(await collectEachWithin(sub, first.length))).toEqual(digest(first));
     await until(() => seen.some((x) => decodePacket(x.b)?.type === "odata"), 3000, "spy sees data");
     const sample = seen.find((x) => decodePacket(x.b)?.type === "odata")!;
     const real = decodePacket(sample.b)!;
@@ -136,10 +138,10 @@ describe("pgm: hostile input", () => {
     expect(s1.rdata - s0.rdata).toBeGreaterThan(0);
 
     // the genuine stream carries on, exactly
-    const second = Array.from({ length: 20 }, (_, i) => [Buffer.from(`b${i}`), body(100 + i, 3000)]);
+    const second = Array.from({ length: 20 }, (_, i) => [Buffer.from(`b${i}`), rampBytes(100 + i, 3000)]);
     for (const m of second) await pub.send(m);
-    expect(digest(await receiveN(sub, second.length))).toEqual(digest(second));
-    expect(await expectQuiet(sub, 300)).toBeUndefined();
+    expect(digest(await collectEachWithin(sub, second.length))).toEqual(digest(second));
+    expect(await firstWithin(sub, 300)).toBeUndefined();
     const r = stats(sub).receivers[0]!;
     expect(r.sessions).toBeLessThanOrEqual(MAX_SESSIONS);
     expect(r.held).toBeLessThan(100);
@@ -155,7 +157,7 @@ describe("pgm: hostile input", () => {
     const pub = track(new Publisher({ rate: 10000, linger: 0 }));
     await pub.bind(ep);
     await pub.send("hello");
-    await receiveN(sub, 1);
+    await collectEachWithin(sub, 1);
     expect(stats(sub).receivers[0]!.sessions).toBe(1);
     pub.close();
     await until(() => stats(sub).receivers[0]!.sessions === 0, 5000, "session expiry");

@@ -7,8 +7,8 @@ import { type Event, Publisher, Subscriber } from "../../index.js";
 import type { DataPacket, Packet } from "../../transports/pgm/index.js";
 import { NO_OFFSET } from "../../transports/pgm/packet.js";
 import {
-  PacketLog, body, digest, expectQuiet, hooks, joined, mcastEndpoint, receiveN, stats, useSockets,
-} from "./util.js";
+  PacketLog, collectEachWithin, digest, firstWithin, hooks, joined, mcastEndpoint, rampBytes, stats, useSockets,
+} from "../helpers.js";
 
 const track = useSockets();
 const BASE = 5000;
@@ -51,7 +51,7 @@ async function rig(
 }
 
 function messages(n: number, size: number): Buffer[][] {
-  return Array.from({ length: n }, (_, i) => [Buffer.from(`m${i}`), body(i, size)]);
+  return Array.from({ length: n }, (_, i) => [Buffer.from(`m${i}`), rampBytes(i, size)]);
 }
 
 async function sendAll(pub: Publisher, msgs: Buffer[][]): Promise<void> {
@@ -68,13 +68,13 @@ describe("pgm loss repair", () => {
     });
     const msgs = messages(30, 3000);
     await sendAll(r.pub, msgs);
-    const got = await receiveN(r.sub, msgs.length);
+    const got = await collectEachWithin(r.sub, msgs.length);
     expect(digest(got)).toEqual(digest(msgs));
     expect(dropped).toBe(true);
     expect(naksFor(r.nakLog, lost)).toBeGreaterThanOrEqual(1);
     expect(r.txLog.count((p) => p.type === "rdata" && p.seq === lost)).toBeGreaterThanOrEqual(1);
     expect(r.losses).toEqual([]);
-    expect(await expectQuiet(r.sub, 200)).toBeUndefined();
+    expect(await firstWithin(r.sub, 200)).toBeUndefined();
   });
 
   it("a burst of 20 lost packets is repaired", { timeout: 15000 }, async () => {
@@ -88,7 +88,7 @@ describe("pgm loss repair", () => {
     });
     const msgs = messages(40, 2000);
     await sendAll(r.pub, msgs);
-    const got = await receiveN(r.sub, msgs.length);
+    const got = await collectEachWithin(r.sub, msgs.length);
     expect(digest(got)).toEqual(digest(msgs));
     expect(seen.size).toBe(20);
     for (let s = from; s < to; s++) expect(r.txLog.count((p) => p.type === "rdata" && p.seq === s)).toBeGreaterThanOrEqual(1);
@@ -106,7 +106,7 @@ describe("pgm loss repair", () => {
     });
     const msgs = messages(20, 2500);
     await sendAll(r.pub, msgs);
-    const got = await receiveN(r.sub, msgs.length);
+    const got = await collectEachWithin(r.sub, msgs.length);
     expect(digest(got)).toEqual(digest(msgs));
     expect(rdataDropped).toBe(true);
     expect(naksFor(r.nakLog, lost)).toBeGreaterThanOrEqual(2);
@@ -133,7 +133,7 @@ describe("pgm loss repair", () => {
     );
     const msgs = messages(12, 2000);
     await sendAll(r.pub, msgs);
-    const got = await receiveN(r.sub, msgs.length);
+    const got = await collectEachWithin(r.sub, msgs.length);
     expect(digest(got)).toEqual(digest(msgs));
     expect(nakDropped).toBe(true);
     expect(naksFor(r.nakLog, lost)).toBeGreaterThanOrEqual(2);
@@ -152,7 +152,7 @@ describe("pgm loss repair", () => {
       return false;
     });
     await sendAll(r.pub, msgs);
-    const got = await receiveN(r.sub, msgs.length);
+    const got = await collectEachWithin(r.sub, msgs.length);
     expect(digest(got)).toEqual(digest(msgs));
     expect(droppedSeqs.size).toBeGreaterThanOrEqual(2);
     const maxLost = Math.max(...droppedSeqs);
@@ -180,7 +180,7 @@ describe("pgm loss repair", () => {
     await pub.bind(ep);
     const msgs = messages(20, 2000);
     await sendAll(pub, msgs);
-    const got = await receiveN(sub, msgs.length);
+    const got = await collectEachWithin(sub, msgs.length);
     expect(digest(got)).toEqual(digest(msgs));
     expect(drop.size).toBe(0);
     expect(rx.count((p) => p.type === "rdata" && (p.seq === 0 || p.seq === 0xffffffff))).toBeGreaterThanOrEqual(2);
@@ -192,7 +192,7 @@ describe("pgm unrecoverable loss", () => {
   // 3 + 9 + 1326 = 1338 bytes of ZMTP frames: exactly three packets, so every
   // message starts a packet and no packet holds two messages.
   const TPDU = 500;
-  const aligned = (n: number) => Array.from({ length: n }, (_, i) => [Buffer.from("L"), body(i, 1326)]);
+  const aligned = (n: number) => Array.from({ length: n }, (_, i) => [Buffer.from("L"), rampBytes(i, 1326)]);
 
   it("loss beyond the transmit window drops exactly the affected messages, whole, and reports them", { timeout: 20000 }, async () => {
     // window: 1000 kbit/s / 8 x 40 ms / 500 = 10 packets
@@ -213,10 +213,10 @@ describe("pgm unrecoverable loss", () => {
     const msgs = aligned(40);
     await sendAll(r.pub, msgs);
     const expected = msgs.filter((_, i) => !gone.has(i) && i !== 30);
-    const got = await receiveN(r.sub, expected.length, 8000);
+    const got = await collectEachWithin(r.sub, expected.length, 8000);
     expect(digest(got)).toEqual(digest(expected));
     expect(partialDropped).toBeGreaterThan(0);
-    expect(await expectQuiet(r.sub, 300)).toBeUndefined();
+    expect(await firstWithin(r.sub, 300)).toBeUndefined();
     expect(r.losses.reduce((a, e) => a + e.lost!, 0)).toBe(4);
     for (const e of r.losses) expect(e.address).toMatch(/^epgm:\/\//);
     expect(stats(r.sub).receivers[0]!.lost).toBe(4);
@@ -232,7 +232,7 @@ describe("pgm unrecoverable loss", () => {
     const msgs = aligned(8);
     await sendAll(r.pub, msgs);
     const expected = msgs.filter((_, i) => i !== 3);
-    const got = await receiveN(r.sub, expected.length);
+    const got = await collectEachWithin(r.sub, expected.length);
     expect(digest(got)).toEqual(digest(expected));
     expect(r.losses.map((e) => e.lost)).toEqual([1]);
     // two fragments missing, each NAKed exactly nakMaxRetries times

@@ -3,7 +3,7 @@
 import dgram from "node:dgram";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { Publisher } from "../../index.js";
-import { mcastEndpoint, useSockets } from "./util.js";
+import { mcastEndpoint, useSockets } from "../helpers.js";
 
 const track = useSockets();
 afterEach(() => {

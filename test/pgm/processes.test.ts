@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { digest as digestOf, mcastEndpoint } from "./util.js";
+import { digest as digestOf, mcastEndpoint, sleep } from "../helpers.js";
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const fixture = (name: string) => here(`./fixtures/${name}`);
@@ -135,7 +135,7 @@ describe("pgm: across two network namespaces joined by a veth pair", () => {
         const deadline = Date.now() + 5000;
         while (!/LOWER_UP/.test(execFileSync("ip", ["-n", ns, "link", "show", "dev", dev], { encoding: "utf8" }))) {
           if (Date.now() > deadline) throw new Error(`${dev} in ${ns} did not come up`);
-          await new Promise((r) => setTimeout(r, 20));
+          await sleep(20);
         }
       }
       const group = `239.192.${1 + (randomBytes(1)[0]! % 250)}.${1 + (randomBytes(1)[0]! % 250)}`;

@@ -4,7 +4,6 @@
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Msg } from "../../lib/core/message.js";
-import { encodeMessage } from "../../lib/zmtp/encoder.js";
 import { Fragmenter } from "../../transports/pgm/fragmenter.js";
 import { DEFAULT_TIMING } from "../../transports/pgm/hooks.js";
 import {
@@ -12,8 +11,8 @@ import {
   seqAdd, seqLt,
 } from "../../transports/pgm/packet.js";
 import { RxSession, type SessionHost } from "../../transports/pgm/session.js";
-import { digest } from "./util.js";
 import { MAX_WINDOW_BYTES, MAX_WINDOW_PACKETS, TxWindow, windowPackets } from "../../transports/pgm/window.js";
+import { digest, encodeMessage } from "../helpers.js";
 
 const SESSION = Buffer.from("0123456789abcdef", "hex");
 const open: RxSession[] = [];

@@ -6,16 +6,16 @@
 // reconnects and re-sends what it recorded. libzmq itself is the reference.
 import * as zmq from "zeromq";
 import { afterEach, describe, expect, it } from "vitest";
-import { type AnySocket, type Lib, closeAll, makeSocket, recv, sleep } from "../interop/helpers.js";
+import { type AnySocket, type Lib, closeMadeSockets, makeSocket, recv, sleep } from "../helpers.js";
 
-afterEach(closeAll);
+afterEach(closeMadeSockets);
 
 const TOPICS = ["A", "B", "C"];
 const text = (m: Buffer[]) => m.map((f) => f.toString("latin1"));
 const isOne = (m: Buffer[], s: string) => m.length === 1 && m[0]!.toString("latin1") === s;
 
 /** What the XPUB application receives until `last` (excluded). */
-async function until(xpub: AnySocket, last: string, what: string): Promise<string[][]> {
+async function receiveUntil(xpub: AnySocket, last: string, what: string): Promise<string[][]> {
   const got: string[][] = [];
   for (;;) {
     const m = await recv(xpub, what, 5000);
@@ -71,7 +71,7 @@ async function scenario(xsubLib: Lib, xpubLib: Lib, msgs: string[][]): Promise<O
   expect(text(await recv(xpub, "first subscription", 5000))).toEqual(["\x01Z"]);
   for (const m of msgs) await xsub.send(m);
   await xsub.send("\x01Y");
-  const notified = await until(xpub, "\x01Y", "notifications");
+  const notified = await receiveUntil(xpub, "\x01Y", "notifications");
   const before = await probe(xpub, xsub);
 
   xpub.close();
@@ -80,11 +80,11 @@ async function scenario(xsubLib: Lib, xpubLib: Lib, msgs: string[][]): Promise<O
   // the XSUB re-sends its whole set on reconnecting; X, sent once Z is back, comes after it.
   // libzmq handles the reconnect (hiccup) only when the socket is used: poll it meanwhile
   const nudge = setInterval(() => void xsub.readable, 10);
-  const resent = await until(xpub, "\x01Z", "re-sent subscriptions")
+  const resent = await receiveUntil(xpub, "\x01Z", "re-sent subscriptions")
     .finally(() => clearInterval(nudge))
     .then((ms) => ms.map((m) => m.join("|")));
   await xsub.send("\x01X");
-  resent.push(...(await until(xpub, "\x01X", "re-sent subscriptions")).map((m) => m.join("|")));
+  resent.push(...(await receiveUntil(xpub, "\x01X", "re-sent subscriptions")).map((m) => m.join("|")));
   const after = await probe(xpub, xsub);
   return { notified, before, resent: resent.filter((r) => r !== "\x01Y").sort(), after };
 }

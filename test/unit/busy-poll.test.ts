@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { BusyPoller, isSpinning } from "../../lib/api/busy-poll.js";
 import { Pull, Push } from "../../index.js";
+import { sleep } from "../helpers.js";
 
 const T = 15_000;
 
@@ -13,7 +14,7 @@ function immediatePending(): boolean {
 
 /** Resolves once the spinner has stopped (bounded: 5 s). */
 async function spinEnds(): Promise<void> {
-  for (let i = 0; i < 500 && isSpinning(); i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 500 && isSpinning(); i++) await sleep(10);
   expect(isSpinning()).toBe(false);
 }
 
@@ -22,7 +23,7 @@ describe("busy polling", () => {
     const p = new BusyPoller();
     p.waitBegins(0);
     expect(isSpinning()).toBe(false);
-    await new Promise((r) => setTimeout(r, 5));
+    await sleep(5);
     expect(immediatePending()).toBe(false);
   }, T);
 
@@ -30,7 +31,7 @@ describe("busy polling", () => {
     const p = new BusyPoller();
     p.waitBegins(20_000); // 20 ms
     expect(isSpinning()).toBe(true);
-    await new Promise((r) => setTimeout(r, 1));
+    await sleep(1);
     expect(immediatePending()).toBe(true); // the loop keeps turning
     await spinEnds();
     expect(p).toMatchObject({ backoff: 1, skip: 1 });

@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { NullMechanism } from "../../lib/zmtp/mechanisms/null.js";
-import { findSocketType, socketTypesCompatible, isSocketType } from "../../lib/core/socket-type.js";
+import { findSocketType, socketTypesCompatible } from "../../lib/core/socket-type.js";
 import "../../index.js"; // registers the socket types
-import { encodeMetadata, errorCommand, parseMetadata } from "../../lib/zmtp/commands.js";
+import { encodeMetadata, parseMetadata } from "../../lib/zmtp/commands.js";
 import { ZmtpError } from "../../lib/zmtp/constants.js";
 import { ZmqError } from "../../lib/core/errors.js";
+import { errorCommand, isSocketType } from "../helpers.js";
 
 const T = 5000;
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ""), "hex");

@@ -1,11 +1,13 @@
 import { describe, expect, it } from "vitest";
 import {
-  decodeCommand, encodeCommandBody, encodeMetadata, errorCommand, getProperty, parseErrorReason,
-  parseMetadata, parsePing, parseSubscriptionMessage, pingCommand, pongCommand, readyCommand,
-  subscribeCommand, cancelCommand, subscriptionMessage,
+  encodeMetadata, getProperty, parseErrorReason, parseMetadata, parsePing, pingCommand, pongCommand, readyCommand,
+  subscriptionMessage,
 } from "../../lib/zmtp/commands.js";
 import { ZmtpError } from "../../lib/zmtp/constants.js";
 import { ZmqError } from "../../lib/core/errors.js";
+import {
+  cancelCommand, decodeCommand, encodeCommandBody, errorCommand, parseSubscriptionMessage, subscribeCommand,
+} from "../helpers.js";
 
 const T = 5000;
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ""), "hex");

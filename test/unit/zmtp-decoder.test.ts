@@ -4,8 +4,8 @@ import { describe, expect, it } from "vitest";
 import { MessageDecoder } from "../../lib/zmtp/message-decoder.js";
 import { type MessageSink as DecoderSink, DEFAULT_MAX_FRAMES } from "../../lib/zmtp/assembler.js";
 import { ZmqError } from "../../lib/core/errors.js";
-import { encodeMessage, encodeCommand } from "../../lib/zmtp/encoder.js";
 import type { Msg } from "../../lib/core/message.js";
+import { encodeCommand, encodeMessage } from "../helpers.js";
 
 const T = 5000;
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ""), "hex");

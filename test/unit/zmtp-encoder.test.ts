@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { ZmtpEncoder, LARGE_BODY_THRESHOLD, SLAB_SIZE, encodeMessage, encodeCommand } from "../../lib/zmtp/encoder.js";
+import { ZmtpEncoder, LARGE_BODY_THRESHOLD, SLAB_SIZE } from "../../lib/zmtp/encoder.js";
 import { MessageDecoder } from "../../lib/zmtp/message-decoder.js";
 import type { Msg } from "../../lib/core/message.js";
+import { encodeCommand, encodeMessage } from "../helpers.js";
 
 const T = 5000;
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ""), "hex");

@@ -3,7 +3,7 @@
 // let the pipe's HWM decide: PUB drops for that peer only, PUSH waits.
 import { afterEach, describe, expect, it } from "vitest";
 import { Publisher, Pull, Push, Subscriber } from "../../index.js";
-import { RawPeer, command, greeting, ready } from "./raw-peer.js";
+import { RawPeer, command, greeting, ready, sleep } from "../helpers.js";
 
 const open: Array<{ close(): void }> = [];
 afterEach(() => {
@@ -71,7 +71,7 @@ describe("slow consumers over tcp", () => {
     // the stuck peer holds at most HWM messages plus socket buffers (a few MB)
     expect(grown).toBeLessThan(150 * 1024 * 1024);
     const end = Date.now() + 10000;
-    while (received < 1000 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    while (received < 1000 && Date.now() < end) await sleep(10);
     expect(received).toBeGreaterThan(1000);
     expect(stuck.closed).toBe(false);
     void reading;
@@ -110,7 +110,7 @@ describe("a publisher that never waits", () => {
     void first.then(() => (ok = true));
     for (let i = 0; i < 1000 && !ok; i++) {
       await pub.send("probe");
-      await new Promise((r) => setTimeout(r, 5));
+      await sleep(5);
     }
     expect(ok).toBe(true);
     while (sub.readable) await sub.receive();

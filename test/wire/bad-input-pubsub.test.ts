@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import * as zmq from "zeromq";
 import { type Event, Publisher, XPublisher } from "../../index.js";
 import { MAX_TOPICS_PER_PEER, MAX_TOPIC_BYTES } from "../../patterns/xpub.js";
-import { RawPeer, command, frame, greeting, ready } from "./raw-peer.js";
+import { RawPeer, command, frame, greeting, ready, sleep } from "../helpers.js";
 
 const open: Array<{ close(): void }> = [];
 afterEach(() => {
@@ -34,7 +34,7 @@ async function delivered(pub: Publisher | XPublisher): Promise<void> {
   const got = sub.receive();
   for (let i = 0; i < 500; i++) {
     await pub.send(body);
-    const r = await Promise.race([got, new Promise((res) => setTimeout(res, 10))]);
+    const r = await Promise.race([got, sleep(10)]);
     if (r) {
       expect((r as Buffer[])[0]!.toString()).toMatch(/^good-/);
       return;

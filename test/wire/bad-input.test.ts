@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import * as zmq from "zeromq";
 import { type Event, Router } from "../../index.js";
-import { RawPeer, command, frame, greeting, property, ready } from "./raw-peer.js";
+import { RawPeer, command, frame, greeting, property, ready, sleep } from "../helpers.js";
 
 let router: Router;
 let dealer: zmq.Dealer;
@@ -56,7 +56,7 @@ async function waitEvent(type: string, ms = 5000): Promise<Event> {
     const e = events.find((x) => x.type === type);
     if (e) return e;
     if (Date.now() > deadline) throw new Error(`no ${type} event; got ${events.map((x) => x.type).join(", ")}`);
-    await new Promise((r) => setTimeout(r, 10));
+    await sleep(10);
   }
 }
 
@@ -143,7 +143,7 @@ describe("greeting and handshake", () => {
     const bytes = Buffer.concat([greeting(), ready("DEALER", "slow"), frame("bytewise")]);
     for (let i = 0; i < bytes.length; i++) {
       p.write(bytes.subarray(i, i + 1));
-      if (i % 16 === 0) await new Promise((r) => setTimeout(r, 1));
+      if (i % 16 === 0) await sleep(1);
     }
     await p.until(() => p.messages().some((m) => m[0]?.toString() === "bytewise"), 5000, "echo");
     expect(p.closed).toBe(false);
@@ -305,7 +305,7 @@ describe("frames and commands after the handshake", () => {
   it("disconnect in the middle of a multipart message: nothing is delivered", async () => {
     const p = await handshaken("partial");
     p.write(frame("part-1", 0x01), frame("part-2", 0x01));
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
     p.close();
     await waitEvent("disconnect");
     await roundTrip();
@@ -319,7 +319,7 @@ describe("frames and commands after the handshake", () => {
     await a.until(() => a.messages().length > 0, 5000, "echo to a");
     const b = await raw();
     b.write(greeting(), ready("DEALER", "twin"), frame("from-b"));
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
     expect(b.messages().length).toBe(0);
     // replies to "twin" still go to the first peer
     await router.send(["twin", "for-twin"]);
@@ -338,7 +338,7 @@ describe("random bytes (fast-check)", () => {
         if (handshakeFirst) p.write(greeting(), ready("DEALER"));
         p.write(Buffer.from(bytes));
         // either it is closed as a protocol error or the bytes were valid frames
-        await Promise.race([p.untilClosed(1000).catch(() => {}), new Promise((r) => setTimeout(r, 50))]);
+        await Promise.race([p.untilClosed(1000).catch(() => {}), sleep(50)]);
         p.close();
         await roundTrip();
       }),

@@ -6,8 +6,7 @@
 import { readdirSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { Dealer, Pull, Push, XPublisher } from "../../index.js";
-import { RawPeer, command, greeting, ready } from "./raw-peer.js";
-import { until } from "../helpers.js";
+import { RawPeer, command, greeting, ready, until, sleep } from "../helpers.js";
 
 const open: Array<{ close(): void }> = [];
 afterEach(() => {
@@ -33,7 +32,7 @@ async function slowCount(pull: Pull, quietMs: number): Promise<number> {
       return got;
     }
     got++;
-    if (got % 20 === 0) await new Promise((r) => setTimeout(r, 1));
+    if (got % 20 === 0) await sleep(1);
   }
 }
 
@@ -62,7 +61,7 @@ describe("closing with data held", () => {
     await hs;
     const N = 3000;
     for (let i = 0; i < N; i++) await push.send(Buffer.alloc(4096, 7));
-    await new Promise((r) => setTimeout(r, 300)); // several PINGs queue behind the data
+    await sleep(300); // several PINGs queue behind the data
     push.close();
     expect(await slowCount(pull, 1000)).toBe(N);
   }, 30000);
@@ -76,7 +75,7 @@ describe("closing with data held", () => {
       const a = new Dealer({ receiveHighWaterMark: 10 }); // linger -1
       a.connect(b.lastEndpoint!);
       for (let i = 0; i < 1000; i++) await b.send(Buffer.alloc(1024, 7));
-      await new Promise((r) => setTimeout(r, 200));
+      await sleep(200);
       a.close();
     }
     await until(() => fds() <= base, 5000, `fds back to ${base} (now ${fds()})`);
@@ -100,7 +99,7 @@ describe("closing with data held", () => {
       p.socket.write(burst);
       await new Promise((r) => setImmediate(r));
     }
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     const grown = process.memoryUsage().heapUsed - before;
     // one PONG per PING would hold 1.6 M buffered writes (well over 100 MB)
     expect(grown).toBeLessThan(64 * 1024 * 1024);
@@ -114,7 +113,7 @@ describe("closing with data held", () => {
     open.push(p);
     const cycle = Buffer.concat([command("SUBSCRIBE", Buffer.from("t")), command("CANCEL", Buffer.from("t"))]);
     p.write(greeting(), ready("SUB"), Buffer.concat(new Array(5000).fill(cycle)));
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
     xpub.receiveTimeout = 0;
     let n = 0;
     while (n < 20000) {
@@ -128,7 +127,7 @@ describe("closing with data held", () => {
     expect(n).toBe(100);
     // subscriptions still apply: a final SUBSCRIBE is honoured
     p.write(command("SUBSCRIBE", Buffer.from("t")));
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
     await xpub.send("t-data");
     await p.until(() => p.messages().some((m) => m[0]?.toString() === "t-data"), 5000, "delivery");
   }, 30000);

@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { Pull, Push } from "../../index.js";
 import { StreamEngine } from "../../lib/zmtp/stream-engine.js";
-import { ipcTransport, tcpTransport } from "../helpers.js";
+import { ipcTransport, tcpTransport, sleep } from "../helpers.js";
 
 const open: Array<{ close(): void }> = [];
 afterEach(() => {
@@ -55,7 +55,7 @@ for (const t of [tcpTransport, ipcTransport]) {
         for (let i = 0; i < n; i++) await push.send(layout(i));
       })();
       // let the pipe fill and bytes pile up while nobody reads
-      await new Promise((r) => setTimeout(r, 300));
+      await sleep(300);
       for (let i = 0; i < n; i++) {
         const m = await pull.receive();
         const want = layout(i);
@@ -84,7 +84,7 @@ describe("tcp: memory behind a dialing PULL that does not read", () => {
       await push.send(Buffer.alloc(100, 2));
       await new Promise((r) => setImmediate(r));
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     const grown = process.memoryUsage().arrayBuffers - before;
     // 2000 x 100 B = 200 KB received; 2000 retained 64 KiB buffers would be 131 MB
     expect(grown).toBeLessThan(8 * 1024 * 1024);

@@ -6,8 +6,7 @@ import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import * as zmq from "zeromq";
 import { Dealer, type Event, Router } from "../../index.js";
-import { collect, eventsSeen, until } from "../helpers.js";
-import { RawPeer, command, frame, greeting, ready } from "./raw-peer.js";
+import { collect, eventsSeen, until, RawPeer, command, frame, greeting, ready } from "../helpers.js";
 
 const run = promisify(execFile);
 const IDLE = fileURLToPath(new URL("./fixtures/idle-connections.mjs", import.meta.url));

@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as zmq from "zeromq";
-import { RawPeer, command, frame, greeting, ready } from "./raw-peer.js";
+import { RawPeer, command, frame, greeting, ready, sleep } from "../helpers.js";
 
 const FIXTURE = fileURLToPath(new URL("./fixtures/hostile-target.mjs", import.meta.url));
 const DIST = fileURLToPath(new URL("../../dist/index.js", import.meta.url));
@@ -57,14 +57,14 @@ beforeAll(async () => {
         const [r] = await honest.receive();
         if (r!.toString() !== `trip-${i}`) throw new Error(`wrong reply ${r}`);
         trips++;
-        await new Promise((r) => setTimeout(r, 5));
+        await sleep(5);
       }
     } catch (e) {
       if (!stop) tripError = e;
     }
   })();
   const t0 = trips;
-  for (let i = 0; i < 500 && trips < t0 + 3; i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 500 && trips < t0 + 3; i++) await sleep(10);
 }, 20_000);
 
 afterAll(async () => {
@@ -105,7 +105,7 @@ async function attack(address: string, run: (p: RawPeer) => Promise<void>): Prom
   }
   const after = await ask();
   // the honest peer went on round-tripping
-  for (let i = 0; i < 500 && trips < tripsBefore + 3; i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 500 && trips < tripsBefore + 3; i++) await sleep(10);
   expect(tripError).toBeUndefined();
   expect(trips).toBeGreaterThanOrEqual(tripsBefore + 3);
   return { before, after };

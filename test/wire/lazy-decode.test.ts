@@ -6,8 +6,7 @@
 // close is seen; every message arrives once, in order.
 import { afterEach, describe, expect, it } from "vitest";
 import { Pull } from "../../index.js";
-import { eventsSeen, until } from "../helpers.js";
-import { RawPeer, command, frame, greeting, ready } from "./raw-peer.js";
+import { eventsSeen, until, RawPeer, command, frame, greeting, ready } from "../helpers.js";
 
 const open: Array<{ close(): void }> = [];
 afterEach(() => {

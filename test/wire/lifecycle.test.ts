@@ -7,8 +7,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { Dealer, type Event, Publisher, Pull, Push, Reply, Request, Router, Subscriber } from "../../index.js";
-import { RawPeer, greeting, ready } from "./raw-peer.js";
-import { settled, until } from "../helpers.js";
+import { RawPeer, greeting, ready, settled, until, sleep } from "../helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "omq-wire-"));
 let n = 0;
@@ -131,7 +130,7 @@ for (const transport of ["tcp", "ipc"] as const) {
       await until(() => pev.length >= 1, 5000, "handshake");
       push.disconnect(addr);
       await until(() => pev.some((e) => e.type === "disconnect"), 5000, "disconnect");
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
       expect(ev.filter((e) => e.type === "handshake").length).toBe(1);
       expect(() => push.disconnect(addr)).toThrow(expect.objectContaining({ code: "ENOENT" }));
       await pull.unbind(pull.lastEndpoint!);
@@ -170,7 +169,7 @@ for (const transport of ["tcp", "ipc"] as const) {
         const got = sub.receive();
         for (let i = 0; i < 400; i++) {
           await p.send("t-hello");
-          const r = await Promise.race([got, new Promise((res) => setTimeout(res, 10))]);
+          const r = await Promise.race([got, sleep(10)]);
           if (r) return r as Buffer[];
         }
         throw new Error("no delivery");
@@ -257,7 +256,7 @@ describe("tcp specifics", () => {
     dealer.connect(router.lastEndpoint!);
     await dealer.send("x");
     await router.receive();
-    await new Promise((r) => setTimeout(r, 400));
+    await sleep(400);
     expect(ev).toEqual([]);
   });
 
@@ -295,7 +294,7 @@ describe("tcp specifics", () => {
         c.on("error", () => {});
         fillers.push(c);
       }
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
       const slow = track(new Push({ linger: 0 }));
       const slowEv = record(slow, ["connect:delay", "close"]);
       slow.connect(`tcp://127.0.0.1:${port}`);

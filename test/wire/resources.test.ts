@@ -4,7 +4,7 @@
 import { connect } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { Context, Dealer, Pull, Push, Router } from "../../index.js";
-import { until } from "../helpers.js";
+import { until, sleep } from "../helpers.js";
 
 const open: Array<{ close(): void }> = [];
 afterEach(() => {
@@ -56,7 +56,7 @@ describe("resources", () => {
     await warm.send("w");
     await pull.receive();
     warm.close();
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     const before = handleCount();
     for (let round = 0; round < 50; round++) {
       const push = new Push({ linger: 0, reconnectInterval: 10 });

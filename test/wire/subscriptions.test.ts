@@ -4,7 +4,7 @@
 import { type AddressInfo, type Server, createServer } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { Subscriber, XPublisher } from "../../index.js";
-import { RawPeer, command, frame, greeting, ready } from "./raw-peer.js";
+import { RawPeer, command, frame, greeting, ready } from "../helpers.js";
 
 const cleanup: Array<() => void> = [];
 afterEach(() => {

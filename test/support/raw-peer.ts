@@ -1,5 +1,8 @@
 // A hand-written ZMTP peer over node:net for wire tests: it writes exactly the
 // bytes a test gives it and records what comes back (libzmq test_mock_pub_sub).
+// greeting/frame/command/ready build those bytes by hand, not with omq's
+// encoder, so they can write anything, malformed included (zmtp.ts's
+// encodeMessage/encodeCommand go through the encoder under test).
 import { type Socket, connect } from "node:net";
 
 export function greeting(o: { major?: number; minor?: number; mechanism?: string; asServer?: boolean } = {}): Buffer {
