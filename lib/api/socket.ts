@@ -6,13 +6,12 @@ import { parseEndpoint } from "../core/endpoint.js";
 import { ZmqError, fromSystemError, zmqError } from "../core/errors.js";
 import { ioTurn } from "../core/io-turn.js";
 import { BusyPoller } from "./busy-poll.js";
-import { holdAlive, releaseAlive } from "./keepalive.js";
+import { NOT_YET, WaitQueue } from "./wait-queue.js";
 import { type MessageLike, type Msg, toFrames } from "../core/message.js";
 import type { Event } from "../core/events.js";
 import { Observer } from "./observer.js";
 import { type OptionValues, defaultValues, normalizeOption, optionNamesFor, publicValue } from "../core/options.js";
 import type { PipeEnd } from "../core/pipe.js";
-import { RingQueue } from "../core/ring-queue.js";
 import { type SocketTypeDescriptor, type SocketTypeName, findSocketType } from "../core/socket-type.js";
 import type { Pattern, PatternHost } from "../core/pattern.js";
 import {
@@ -27,19 +26,6 @@ const RESOLVED: Promise<void> = Promise.resolve();
 /** With no HWM, sends resolved without a turn of the event loop before one yields. */
 const YIELD_EVERY_UNBOUNDED = 1000;
 
-interface SendWaiter {
-  msg: Msg;
-  resolve: () => void;
-  reject: (e: Error) => void;
-  timer: NodeJS.Timeout | undefined;
-}
-
-interface RecvWaiter {
-  resolve: (m: Msg) => void;
-  reject: (e: Error) => void;
-  timer: NodeJS.Timeout | undefined;
-}
-
 export abstract class Socket {
   /** The Context this socket belongs to. */
   readonly context: Context;
@@ -52,13 +38,15 @@ export abstract class Socket {
   private readonly pipes = new Set<PipeEnd>();
   private readonly bindings = new Map<string, Binding>();
   private readonly connections = new Map<string, Connection[]>();
-  private readonly sendWaiters = new RingQueue<SendWaiter>();
-  private readonly recvWaiters = new RingQueue<RecvWaiter>();
   private readonly poller = new BusyPoller();
-  private flushingSends = false;
-  private flushSendsAgain = false;
-  private flushingRecvs = false;
-  private flushRecvsAgain = false;
+  /** Sends that met a full pipe (types that wait at the HWM), in call order. */
+  private readonly sendWaiters = new WaitQueue<Msg, void>(
+    (msg) => (this._pattern.send(msg) === "blocked" ? NOT_YET : undefined),
+    this.poller,
+    true,
+  );
+  /** Receives that found nothing, in call order. */
+  private readonly recvWaiters = new WaitQueue<undefined, Msg>(() => this._pattern.receive() ?? NOT_YET, this.poller, false);
   private isClosed = false;
   private sendsSinceYield = 0;
   private lastEndpointValue: string | null = null;
@@ -85,8 +73,8 @@ export abstract class Socket {
     const self = this;
     const patternHost: PatternHost = {
       options: this._opts,
-      readable: () => this.flushReceives(),
-      writable: () => this.flushSends(),
+      readable: () => this.recvWaiters.flush(),
+      writable: () => this.sendWaiters.flush(),
     };
     this._pattern = info.createPattern(patternHost);
     this._host = {
@@ -211,9 +199,8 @@ export abstract class Socket {
     if (this.isClosed) return;
     this.isClosed = true;
     const err = () => zmqError("EAGAIN");
-    let w: SendWaiter | RecvWaiter | undefined;
-    while ((w = this.sendWaiters.shift()) !== undefined) this.settle(w, err());
-    while ((w = this.recvWaiters.shift()) !== undefined) this.settle(w, err());
+    this.sendWaiters.rejectAll(err);
+    this.recvWaiters.rejectAll(err);
     for (const list of this.connections.values()) for (const c of list) c.close();
     this.connections.clear();
     const closedBindings = new Set<Binding>();
@@ -229,13 +216,6 @@ export abstract class Socket {
     this.context.sockets--;
     this.observer.emit({ type: "end" });
     this.observer.close();
-  }
-
-  private settle(w: SendWaiter | RecvWaiter, e: Error): void {
-    if (w.timer !== undefined) clearTimeout(w.timer);
-    releaseAlive();
-    this.poller.waitEnds();
-    w.reject(e);
   }
 
   private attachPipe(end: PipeEnd): void {
@@ -288,24 +268,7 @@ export abstract class Socket {
       return Promise.reject(e);
     }
     if (this._opts.sendTimeout === 0) return Promise.reject(zmqError("EAGAIN"));
-    return new Promise<void>((resolve, reject) => {
-      const w: SendWaiter = { msg, resolve, reject, timer: undefined };
-      const t = this._opts.sendTimeout;
-      if (t > 0) {
-        w.timer = setTimeout(() => {
-          const head = this.sendWaiters.peek() === w;
-          if (this.sendWaiters.removeWhere((x) => x === w) > 0) {
-            w.timer = undefined;
-            this.settle(w, zmqError("EAGAIN"));
-            // the next send may go elsewhere (ROUTER): give it its turn
-            if (head) this.flushSends();
-          }
-        }, t);
-      }
-      holdAlive();
-      this.poller.waitBegins(this._opts.busyPoll);
-      this.sendWaiters.push(w);
-    });
+    return this.sendWaiters.wait(msg, this._opts.sendTimeout, this._opts.busyPoll);
   }
 
   /** @internal A message available now (when nobody is waiting ahead), or
@@ -334,88 +297,7 @@ export abstract class Socket {
       return Promise.reject(e);
     }
     if (this._opts.receiveTimeout === 0) return Promise.reject(zmqError("EAGAIN"));
-    return new Promise<Msg>((resolve, reject) => {
-      const w: RecvWaiter = { resolve, reject, timer: undefined };
-      const t = this._opts.receiveTimeout;
-      if (t > 0) {
-        w.timer = setTimeout(() => {
-          if (this.recvWaiters.removeWhere((x) => x === w) > 0) {
-            w.timer = undefined;
-            this.settle(w, zmqError("EAGAIN"));
-          }
-        }, t);
-      }
-      holdAlive();
-      this.poller.waitBegins(this._opts.busyPoll);
-      this.recvWaiters.push(w);
-    });
-  }
-
-  /** The pattern says a blocked send may now go through: retry in call order. */
-  private flushSends(): void {
-    if (this.flushingSends) {
-      this.flushSendsAgain = true;
-      return;
-    }
-    this.flushingSends = true;
-    try {
-      do {
-        this.flushSendsAgain = false;
-        let w: SendWaiter | undefined;
-        while ((w = this.sendWaiters.peek()) !== undefined) {
-          let r;
-          try {
-            r = this._pattern.send(w.msg);
-          } catch (e) {
-            this.sendWaiters.shift();
-            this.settle(w, e as Error);
-            continue;
-          }
-          if (r === "blocked") break;
-          this.sendWaiters.shift();
-          if (w.timer !== undefined) clearTimeout(w.timer);
-          releaseAlive();
-          this.poller.waitEnds();
-          w.resolve();
-        }
-      } while (this.flushSendsAgain);
-    } finally {
-      this.flushingSends = false;
-    }
-  }
-
-  /** The pattern says a message may be waiting: serve receivers in order. */
-  private flushReceives(): void {
-    if (this.recvWaiters.length === 0) return;
-    if (this.flushingRecvs) {
-      this.flushRecvsAgain = true;
-      return;
-    }
-    this.flushingRecvs = true;
-    try {
-      do {
-        this.flushRecvsAgain = false;
-        let w: RecvWaiter | undefined;
-        while ((w = this.recvWaiters.peek()) !== undefined) {
-          let m;
-          try {
-            m = this._pattern.receive();
-          } catch (e) {
-            this.recvWaiters.shift();
-            this.settle(w, e as Error);
-            continue;
-          }
-          if (m === undefined) break;
-          this.recvWaiters.shift();
-          if (w.timer !== undefined) clearTimeout(w.timer);
-          releaseAlive();
-          this.poller.waitEnds();
-          w.resolve(m);
-        }
-      } while (this.flushRecvsAgain);
-    } finally {
-      this.flushingRecvs = false;
-    }
+    return this.recvWaiters.wait(undefined, this._opts.receiveTimeout, this._opts.busyPoll);
   }
 
   /** @internal option accessors (installed per class by defineOptions). */

@@ -5,17 +5,11 @@
 // Codec), and every frame after the handshake passes the mechanism's
 // transform, if it has one.
 //
-// Flow control: outbound, whole messages are read from the pipe into one
-// batch per flush (scheduled with nextTick so a burst of sends becomes one
-// write, or after an I/O turn while the kernel holds writes back) and reading
-// stops while the stream wants 'drain'. Inbound, decoding stops DECODED_AHEAD
-// messages ahead of a reader that keeps pace; a full pipe suspends the decoder
-// and, past MAX_HELD waiting bytes, pauses the stream until the pipe has room,
-// so TCP itself pushes back and memory stays bounded by the HWMs.
+// This file holds the connection's phases, the handshake and the commands;
+// flow control lives in its two halves, inbound.ts and outbound.ts.
 import { ZmqError, toZmqError } from "../core/errors.js";
-import type { Msg, MessageMeta } from "../core/message.js";
 import type { PipeEnd } from "../core/pipe.js";
-import { MessageAssembler, type MessageSink } from "./assembler.js";
+import { MessageAssembler } from "./assembler.js";
 import { parsePing, pingCommand, subscriptionMessage } from "./commands.js";
 import {
   ACTIVE_COMMAND_MAX, CMD_CANCEL, CMD_ERROR, CMD_PING, CMD_PONG, CMD_SUBSCRIBE, ERR_ZMTP_MALFORMED_COMMAND_UNSPECIFIED,
@@ -23,53 +17,25 @@ import {
   protocolError,
 } from "./constants.js";
 import type { Engine, EngineEnd, EngineOptions, EngineOwner, EngineStream } from "./engine.js";
-import type { Codec, FrameDecoder, PeerPreamble } from "./framing.js";
+import type { Codec, PeerPreamble } from "./framing.js";
 import { Heartbeats } from "./heartbeats.js";
+import { Inbound, type InboundHost } from "./inbound.js";
 import { type Mechanism, handshakeErrorKind } from "./mechanisms/mechanism.js";
 import { OpeningSink } from "./opening-sink.js";
 import { Outbound, type OutboundSource } from "./outbound.js";
-/** Received bytes held undecoded while the pipe is full before the stream is
- * paused (then TCP pushes back on the peer). */
-const MAX_HELD = 256 * 1024;
-/** Decoded messages kept in the pipe ahead of a reader that keeps pace; the
- * rest of a read stays as bytes until the reader catches up. A 64 KiB read
- * holds thousands of small messages: decoded at once, each is a view and an
- * array that outlives a scavenge, and V8 grows its young generation to the
- * maximum (+30 MiB RSS). After one turn of the event loop without the reader
- * catching up, past MAX_HELD waiting bytes, or when the peer closes, decoding
- * goes on up to the HWM. */
-const DECODED_AHEAD = 256;
 /** Direct reads only for bodies missing at least this much: below it a read
  * into a fresh 64 KiB buffer, which may also hold the next frames, does better. */
 const DIRECT_READ_MIN = 64 * 1024;
 /** After our FIN, how long to wait for the peer's before closing the fd. */
 const FIN_WAIT_MS = 30_000;
 type Phase = "greeting" | "handshake" | "active" | "ending" | "closed";
-/** Inbound: decoding into the pipe; stopped DECODED_AHEAD ahead of a reader
- * with room left (for one turn); stopped on a full pipe. */
-type Inflow = "flowing" | "ahead" | "stalled";
 
-export class StreamEngine implements Engine, MessageSink, OutboundSource {
+export class StreamEngine implements Engine, InboundHost, OutboundSource {
   private phase: Phase = "greeting";
-  private inflow: Inflow = "flowing";
-  private decoder: FrameDecoder | undefined;
+  private readonly in: Inbound;
   private readonly out: Outbound;
   private readonly assembler: MessageAssembler;
   private pipe: PipeEnd | undefined;
-  /** Metadata given to every received message (connections whose mechanism
-   * reports a User-Id; none under NULL). */
-  private meta: MessageMeta | undefined;
-  /** Messages decoded while the pipe was full. */
-  private held: Msg[] = [];
-  /** Decoding what piled up: up to the HWM, DECODED_AHEAD does not apply. */
-  private decodeAll = false;
-  /** A check is due next turn: an "ahead" stop lasts one turn of the event loop. */
-  private aheadCheck = false;
-  private streamPaused = false;
-  /** The peer closed while received data was still held for a full pipe: the
-   * engine ends once that data has been delivered, and reads nothing more from
-   * the pipe meanwhile (it stays queued for the next connection). */
-  private peerEnded: ZmqError | undefined;
   private finTimer: NodeJS.Timeout | undefined;
   private handshakeTimer: NodeJS.Timeout | undefined;
   private readonly heartbeats: Heartbeats;
@@ -82,8 +48,9 @@ export class StreamEngine implements Engine, MessageSink, OutboundSource {
     private readonly o: EngineOptions,
     private readonly owner: EngineOwner,
   ) {
+    this.in = new Inbound(stream, this);
     this.out = new Outbound(stream, codec.encoder, this);
-    this.assembler = new MessageAssembler(this, { maxMessageSize: o.maxMessageSize, maxCommandSize: HANDSHAKE_COMMAND_MAX });
+    this.assembler = new MessageAssembler(this.in, { maxMessageSize: o.maxMessageSize, maxCommandSize: HANDSHAKE_COMMAND_MAX });
     this.assembler.acceptData = false;
     this.heartbeats = new Heartbeats(o, {
       received: () => this.received,
@@ -125,10 +92,10 @@ export class StreamEngine implements Engine, MessageSink, OutboundSource {
 
   // --- OutboundSource: messages flow while active and the peer is there
   get sendingPipe(): PipeEnd | undefined {
-    return this.phase === "active" && this.peerEnded === undefined ? this.pipe : undefined;
+    return this.phase === "active" && this.in.peerEnded === undefined ? this.pipe : undefined;
   }
   get writing(): boolean {
-    return (this.phase === "active" && this.peerEnded === undefined) || this.phase === "ending";
+    return (this.phase === "active" && this.in.peerEnded === undefined) || this.phase === "ending";
   }
   get closed(): boolean {
     return this.phase === "closed";
@@ -136,6 +103,7 @@ export class StreamEngine implements Engine, MessageSink, OutboundSource {
 
   attachPipe(pipe: PipeEnd): void {
     this.pipe = pipe;
+    this.in.pipe = pipe;
     this.out.schedule();
   }
 
@@ -145,32 +113,7 @@ export class StreamEngine implements Engine, MessageSink, OutboundSource {
 
   /** The pipe has room again: deliver what was held and decode again. */
   pipeWritable(): void {
-    if (this.inflow === "flowing" || this.phase === "closed") return;
-    const pipe = this.pipe;
-    if (pipe === undefined) return;
-    this.inflow = "flowing";
-    while (this.held.length > 0) {
-      if (!pipe.write(this.held[0]!)) {
-        this.inflow = "stalled";
-        return;
-      }
-      this.held.shift();
-    }
-    try {
-      this.decoder?.resume();
-    } catch (err) {
-      this.fail("active", undefined, err);
-      return;
-    }
-    if (this.inflow !== "flowing") return;
-    if (this.peerEnded !== undefined) {
-      this.fail("active", "other", this.peerEnded);
-      return;
-    }
-    if (this.streamPaused) {
-      this.streamPaused = false;
-      this.stream.resume();
-    }
+    this.in.pipeWritable();
   }
 
   endGracefully(): void {
@@ -181,22 +124,10 @@ export class StreamEngine implements Engine, MessageSink, OutboundSource {
     // no more PINGs: a write after end() would destroy the stream and lose
     // what is still buffered
     this.heartbeats.stop();
-    // Inbound is dropped from now on: release what was held for the pipe and
-    // read again, or a paused stream never sees the peer's FIN (fd leak).
-    this.held = [];
-    this.inflow = "flowing";
-    try {
-      this.decoder?.resume();
-    } catch {
-      // garbage after we stopped caring: the stream ends anyway
-    }
-    if (this.peerEnded !== undefined) {
-      this.fail("active", undefined, this.peerEnded);
+    const peerEnded = this.in.stopDelivering();
+    if (peerEnded !== undefined) {
+      this.fail("active", undefined, peerEnded);
       return;
-    }
-    if (this.streamPaused) {
-      this.streamPaused = false;
-      this.stream.resume();
     }
     this.stream.ref();
     if (!this.out.waitingDrain) this.stream.end();
@@ -212,8 +143,7 @@ export class StreamEngine implements Engine, MessageSink, OutboundSource {
    * where the next read may land, the rest of a large body being assembled;
    * undefined means "a fresh buffer, then input()". */
   readTarget(): Buffer | undefined {
-    if (this.phase !== "active" || this.inflow !== "flowing") return undefined;
-    return this.decoder!.readTarget(DIRECT_READ_MIN);
+    return this.phase === "active" ? this.in.readTarget(DIRECT_READ_MIN) : undefined;
   }
 
   /** `n` bytes were read into the Buffer readTarget() returned. */
@@ -221,7 +151,7 @@ export class StreamEngine implements Engine, MessageSink, OutboundSource {
     if (this.phase === "closed") return;
     this.received++;
     try {
-      this.decoder!.wrote(n);
+      this.in.decoder!.wrote(n);
     } catch (err) {
       this.fail("active", "protocol", err);
     }
@@ -238,22 +168,14 @@ export class StreamEngine implements Engine, MessageSink, OutboundSource {
     if (this.phase === "closed") return;
     this.received++;
     try {
-      const d = this.decoder;
-      if (d === undefined) {
+      if (this.in.decoder === undefined) {
         const r = this.codec.preamble.feed(chunk, (b) => this.stream.write(b));
         if (r === undefined) return;
         this.onPreamble(r.peer);
-        if (r.rest.length > 0) this.decoder!.push(r.rest);
+        if (r.rest.length > 0) this.in.push(r.rest);
         return;
       }
-      d.push(chunk);
-      // bytes pile up while decoding waits for the reader: decode up to the HWM
-      if (this.inflow === "ahead" && d.pendingBytes >= MAX_HELD) this.decodeEagerly();
-      // memory bound while the pipe is full: HWM messages plus MAX_HELD bytes
-      if (this.inflow !== "flowing" && !this.streamPaused && d.pendingBytes >= MAX_HELD) {
-        this.streamPaused = true;
-        this.stream.pause();
-      }
+      this.in.push(chunk);
     } catch (err) {
       this.fail(this.isReady ? "active" : "handshake", handshakeErrorKind(err), err);
     }
@@ -270,7 +192,7 @@ export class StreamEngine implements Engine, MessageSink, OutboundSource {
     }
     this.out.subscriptionCommands = this.o.sendsSubscriptions && peer.subscriptionCommands;
     this.phase = "handshake";
-    this.decoder = this.codec.decoder(this.assembler, peer);
+    this.in.decoder = this.codec.decoder(this.assembler, peer);
     m.setWake?.(() => this.pollMechanism());
     this.out.handshake(m.start());
   }
@@ -297,15 +219,15 @@ export class StreamEngine implements Engine, MessageSink, OutboundSource {
     const t = m.transform;
     if (t !== undefined) {
       this.out.transform = t;
-      this.decoder!.sink = new OpeningSink(t, a);
+      this.in.decoder!.sink = new OpeningSink(t, a);
     }
     const peer = m.peer!;
-    if (peer.properties.has("User-Id")) this.meta = { properties: connectionProperties(peer.properties, this.o.peerAddress) };
+    if (peer.properties.has("User-Id")) this.in.meta = { properties: connectionProperties(peer.properties, this.o.peerAddress) };
     this.heartbeats.start();
     this.owner.engineReady(this, peer);
   }
 
-  /** MessageSink: a command, during the handshake or after it. */
+  /** InboundHost: a command, during the handshake or after it. */
   onCommand(name: string, data: Buffer): void {
     if (this.phase === "handshake") {
       this.out.handshake(this.o.mechanism.onCommand(name, data));
@@ -327,7 +249,7 @@ export class StreamEngine implements Engine, MessageSink, OutboundSource {
       case CMD_CANCEL:
         if (data.length > MAX_TOPIC_BYTES) throw new ZmtpError("EMSGSIZE", ERR_ZMTP_MALFORMED_COMMAND_UNSPECIFIED, `${name} topic of ${data.length} bytes exceeds ${MAX_TOPIC_BYTES}`);
         // 3.1 subscriptions become the pipe's \x01/\x00 messages (patterns never see the wire)
-        if (this.o.takesSubscriptions) this.onMessage(subscriptionMessage(name === CMD_SUBSCRIBE, data));
+        if (this.o.takesSubscriptions) this.in.onMessage(subscriptionMessage(name === CMD_SUBSCRIBE, data));
         return;
       case CMD_ERROR:
         throw new ZmtpError("EPROTO", "ERR_ZMTP_ERROR", "peer sent ERROR");
@@ -337,64 +259,16 @@ export class StreamEngine implements Engine, MessageSink, OutboundSource {
     }
   }
 
-  /** MessageSink: a whole message. false suspends the decoder after it. */
-  onMessage(msg: Msg): boolean | void {
-    const meta = this.meta;
-    if (meta !== undefined) msg.meta = meta;
-    const pipe = this.pipe;
-    if (pipe === undefined) return; // ending: inbound is dropped
-    if (this.inflow === "flowing" && pipe.write(msg)) {
-      if (pipe.outboundLength >= DECODED_AHEAD && !this.decodeAll) {
-        pipe.pauseWriting(DECODED_AHEAD >> 1);
-        this.inflow = "ahead";
-        if (!this.aheadCheck) {
-          this.aheadCheck = true;
-          setImmediate(this.aheadExpired);
-        }
-        return false;
-      }
-      return;
-    }
-    // The decoder stops here and keeps the rest of the chunk; the stream is
-    // paused only once a fair amount is held (onData), so a pipe that fills
-    // and drains within one chunk costs no pause/resume round trip.
-    this.held.push(msg);
-    this.inflow = "stalled";
-    return false;
+  /** InboundHost: give the connection up. */
+  giveUp(err: unknown): void {
+    this.fail("active", "other", err);
   }
-
-  /** Decode what is held up to the HWM, as if DECODED_AHEAD did not exist. */
-  private decodeEagerly(): void {
-    this.decodeAll = true;
-    try {
-      this.pipeWritable();
-    } finally {
-      this.decodeAll = false;
-    }
-  }
-
-  /** A reader that has not caught up within a turn is not keeping pace: the
-   * commands behind its messages (a PING owed a PONG) and the peer's close
-   * must not wait for it, so everything up to the HWM is decoded, as libzmq
-   * does. A reader that keeps pace has cleared the stop by now. */
-  private readonly aheadExpired = (): void => {
-    this.aheadCheck = false;
-    if (this.inflow === "ahead" && this.phase !== "closed") this.decodeEagerly();
-  };
 
   /** The stream ended, closed or failed. Data already received but held for a
    * full pipe is still delivered (as libzmq, which stops reading instead). */
   private peerGone(err: unknown): void {
     if (this.phase === "closed") return;
-    if (this.inflow === "ahead") {
-      this.decodeEagerly();
-      if ((this.phase as Phase) === "closed") return;
-    }
-    const d = this.decoder;
-    if (this.phase === "active" && this.pipe !== undefined && (this.held.length > 0 || (d !== undefined && (d.suspended || d.pendingBytes > 0)))) {
-      this.peerEnded ??= toZmqError(err);
-      return;
-    }
+    if (this.phase === "active" && this.in.peerGone(err)) return;
     this.fail(this.isReady ? "active" : "handshake", "other", err);
   }
 
@@ -415,7 +289,7 @@ export class StreamEngine implements Engine, MessageSink, OutboundSource {
     if (this.handshakeTimer !== undefined) clearTimeout(this.handshakeTimer);
     if (this.finTimer !== undefined) clearTimeout(this.finTimer);
     this.heartbeats.stop();
-    this.held = [];
+    this.in.clear();
     this.pipe = undefined;
     this.stream.destroy();
     this.owner.engineClosed(this, {
