@@ -1,8 +1,8 @@
 // The pgm stand-in tests: unique multicast endpoints on loopback, joining a
 // group, and the transport's test hooks and counters per socket.
 import { randomInt } from "node:crypto";
-import type { Socket } from "../../index.js";
-import { type Packet, setPgmTestHooks, pgmStats, type PgmTestHooks } from "../../transports/pgm/index.js";
+import { type PgmFaults, type Socket, pgmDiagnostics, setPgmFaults } from "../../index.js";
+import type { Packet } from "../../transports/pgm/index.js";
 import { nextEvent } from "./waits.js";
 
 /** A fresh group and port per call, so parallel runs on one machine (and other
@@ -19,16 +19,14 @@ export async function joined(sock: Socket, address: string): Promise<void> {
   await ev;
 }
 
-function hostOf(sock: Socket): object {
-  return (sock as unknown as { _host: object })._host;
+/** The documented fault hooks (setPgmFaults). */
+export function hooks(sock: Socket, h: PgmFaults | undefined): void {
+  setPgmFaults(sock, h);
 }
 
-export function hooks(sock: Socket, h: PgmTestHooks | undefined): void {
-  setPgmTestHooks(hostOf(sock), h);
-}
-
-export function stats(sock: Socket): ReturnType<typeof pgmStats> {
-  return pgmStats(hostOf(sock));
+/** The documented counters (pgmDiagnostics). */
+export function stats(sock: Socket): ReturnType<typeof pgmDiagnostics> {
+  return pgmDiagnostics(sock);
 }
 
 /** Records packets seen by a hook, dropping those `drop` selects. */

@@ -2,8 +2,8 @@
 // (lib/busy-poll.ts). Observed through its state and through Node's list of
 // active resources (a spin is a pending Immediate); never through timing.
 import { describe, expect, it } from "vitest";
-import { BusyPoller, isSpinning } from "../../lib/api/busy-poll.js";
-import { Pull, Push } from "../../index.js";
+import { BusyPoller } from "../../lib/api/busy-poll.js";
+import { Pull, Push, busyPolling as isSpinning } from "../../index.js"; // the documented diagnostic
 import { sleep } from "../helpers.js";
 
 const T = 15_000;
