@@ -32,10 +32,17 @@ export interface SocketTypeDescriptor {
 
 const byName = new Map<string, SocketTypeDescriptor>();
 const byZmtp = new Map<string, SocketTypeDescriptor>();
+const byNumber = new Map<number, SocketTypeDescriptor>();
 
 export function registerSocketType(d: SocketTypeDescriptor): void {
   byName.set(d.name, d);
   byZmtp.set(d.zmtp, d);
+  byNumber.set(d.number, d);
+}
+
+/** The descriptor for a libzmq ZMQ_* number (a ZMTP 2.0 greeting's socket type). */
+export function findSocketTypeByNumber(n: number): SocketTypeDescriptor | undefined {
+  return byNumber.get(n);
 }
 
 /** The descriptor for a type name (case-insensitive), if registered. */

@@ -38,6 +38,9 @@ export class MessageAssembler implements FrameSink {
   /** False while the handshake runs: RFC 23/37 allow only commands until READY,
    * so a data frame is refused at its header. */
   acceptData = true;
+  /** False for peers whose framing has no commands (ZMTP 2.0 and older):
+   * a frame with the COMMAND bit is a protocol error at its header. */
+  acceptCommands = true;
   private readonly sink: MessageSink;
   /** Frames of the multipart message so far, and their total size. */
   private parts: Buffer[] = [];
@@ -69,6 +72,7 @@ export class MessageAssembler implements FrameSink {
 
   frameHeader(flags: number, size: number): void {
     if ((flags & FLAG_COMMAND) !== 0) {
+      if (!this.acceptCommands) throw protocolError(ERR_ZMTP_UNSPECIFIED, "command frame from a peer older than ZMTP 3.0");
       if (this.open) throw protocolError(ERR_ZMTP_UNSPECIFIED, "command frame inside a multipart message");
       if (this.maxMessageSize >= 0 && size > this.maxMessageSize) throw tooBig(`command of ${size} bytes exceeds maxMessageSize ${this.maxMessageSize}`);
       if (this.maxCommandSize >= 0 && size > this.maxCommandSize) throw tooBig(`command of ${size} bytes exceeds the ${this.maxCommandSize}-byte command limit`);

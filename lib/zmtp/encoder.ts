@@ -32,15 +32,18 @@ const pool: Buffer[] = [];
 const NO_SLAB = Buffer.alloc(0);
 
 const TWO_32 = 4294967296;
+/** Room reserved for one frame header: ZMTP 3.x/2.0 need 9 bytes at most,
+ * ZMTP 1.0 (V1Encoder) 10. */
+const HEADER_ROOM = LONG_HEADER_SIZE + 1;
 
 export class ZmtpEncoder implements FrameEncoder {
-  private slab: Buffer = NO_SLAB;
+  protected slab: Buffer = NO_SLAB;
   /** Next free byte in the slab. */
-  private used = 0;
+  protected used = 0;
   /** Start of the slab region not yet moved into `chunks`. */
   private start = 0;
   private chunks: Buffer[] = [];
-  private pending = 0;
+  protected pending = 0;
   /** Number of the batch being built; take() hands it out and starts the next. */
   private batch = 0;
   /** Slabs left behind, with the last batch that holds bytes of them. */
@@ -59,7 +62,7 @@ export class ZmtpEncoder implements FrameEncoder {
       const body = msg[i]!;
       const size = body.length;
       const large = size >= LARGE_BODY_THRESHOLD;
-      this.ensure(LONG_HEADER_SIZE + (large ? 0 : size));
+      this.ensure(HEADER_ROOM + (large ? 0 : size));
       this.header(i < n - 1 ? FLAG_MORE : 0, size);
       this.body(body, large);
     }
@@ -69,7 +72,7 @@ export class ZmtpEncoder implements FrameEncoder {
   writeFrame(flags: number, body: Buffer): void {
     const size = body.length;
     const large = size >= LARGE_BODY_THRESHOLD;
-    this.ensure(LONG_HEADER_SIZE + (large ? 0 : size));
+    this.ensure(HEADER_ROOM + (large ? 0 : size));
     this.header(flags & (FLAG_MORE | FLAG_COMMAND), size);
     this.body(body, large);
   }
@@ -103,7 +106,7 @@ export class ZmtpEncoder implements FrameEncoder {
   private commandHeader(name: string, size: number, room: number): void {
     const nameLen = name.length;
     if (nameLen < 1 || nameLen > 255) throw badName(name);
-    this.ensure(LONG_HEADER_SIZE + 1 + nameLen + room);
+    this.ensure(HEADER_ROOM + 1 + nameLen + room);
     const mark = this.used;
     this.header(FLAG_COMMAND, 1 + nameLen + size);
     const slab = this.slab;
@@ -132,7 +135,7 @@ export class ZmtpEncoder implements FrameEncoder {
       return;
     }
     const large = topic.length >= LARGE_BODY_THRESHOLD;
-    this.ensure(LONG_HEADER_SIZE + 1 + (large ? 0 : topic.length));
+    this.ensure(HEADER_ROOM + 1 + (large ? 0 : topic.length));
     this.header(0, 1 + topic.length);
     this.slab[this.used++] = subscribe ? SUBSCRIBE_BYTE : CANCEL_BYTE;
     this.pending += 1;
@@ -198,8 +201,9 @@ export class ZmtpEncoder implements FrameEncoder {
     }
   }
 
-  /** Flags + 1-byte size up to 255, else flags|LONG + 8-byte BE size. Space is ensured. */
-  private header(flags: number, size: number): void {
+  /** Flags + 1-byte size up to 255, else flags|LONG + 8-byte BE size. Space
+   * is ensured. Another framing of the same frames overrides only this. */
+  protected header(flags: number, size: number): void {
     const slab = this.slab;
     let o = this.used;
     if (size <= MAX_SHORT_SIZE) {

@@ -69,6 +69,8 @@ export interface EngineStream {
 }
 
 export interface EngineOptions {
+  /** Our socket type, ZMTP spelling. */
+  socketType: string;
   maxMessageSize: number;
   handshakeInterval: number;
   heartbeatInterval: number;

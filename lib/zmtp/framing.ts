@@ -66,8 +66,21 @@ export interface PeerPreamble {
   mechanism: string;
   asServer: boolean;
   /** Subscriptions travel as SUBSCRIBE/CANCEL commands (ZMTP 3.1+), not as
-   * 0x01/0x00 messages (ZMTP 3.0). */
+   * 0x01/0x00 messages (ZMTP 3.0 and older). */
   subscriptionCommands: boolean;
+  /** A peer older than ZMTP 3.0: no mechanism, no commands; the preamble
+   * already exchanged the socket type (2.0) and the identities. */
+  legacy?: LegacyPeer;
+}
+
+export interface LegacyPeer {
+  /** "2.0" (RFC 15), "1.0" (revision 0: ZMTP 1.0 framing after a versioned
+   * greeting) or "unversioned" (RFC 13: a ZeroMQ 2.x peer). */
+  revision: "2.0" | "1.0" | "unversioned";
+  /** The socket-type byte of its greeting (ZMQ_* number); none for RFC 13. */
+  socketType?: number;
+  /** Its identity frame (empty: none). */
+  identity: Buffer;
 }
 
 /** What precedes the frames: the ZMTP greeting, or nothing (ZWS). */
@@ -83,15 +96,21 @@ export interface Preamble {
 /** One connection's framing. */
 export interface Codec {
   readonly preamble: Preamble;
-  /** Called once, when the preamble is complete. */
+  /** Called once each, when the preamble is complete: the peer's revision
+   * may pick the framing. */
   decoder(sink: FrameSink, peer: PeerPreamble): FrameDecoder;
-  readonly encoder: FrameEncoder;
+  encoder(peer: PeerPreamble): FrameEncoder;
 }
 
-/** The local side a codec speaks for: its mechanism goes into the greeting. */
+/** The local side a codec speaks for: its mechanism goes into the greeting;
+ * its socket type number and routing id into an old peer's greeting. */
 export interface CodecSelf {
   mechanism: string;
   asServer: boolean;
+  /** libzmq's ZMQ_* number of our socket type. */
+  socketType: number;
+  /** Our routing id (ZMTP 2.0/1.0 identity frame); empty when unset. */
+  routingId: Buffer;
 }
 
 /** Makes a connection's codec: one per transport framing (ZMTP, ZWS). */

@@ -29,6 +29,8 @@ export interface OutboundSource {
 }
 
 export class Outbound {
+  /** Set when the preamble is complete (the peer's revision picks the framing). */
+  encoder!: FrameEncoder;
   /** Set when the handshake ends. */
   transform: FrameTransform | undefined;
   /** 0x01/0x00 pipe messages become SUBSCRIBE/CANCEL commands (SUB/XSUB to a ZMTP 3.1+ peer). */
@@ -40,7 +42,6 @@ export class Outbound {
 
   constructor(
     private readonly stream: EngineStream,
-    private readonly encoder: FrameEncoder,
     private readonly src: OutboundSource,
   ) {}
 

@@ -17,7 +17,8 @@ import {
   protocolError,
 } from "./constants.js";
 import type { Engine, EngineEnd, EngineOptions, EngineOwner, EngineStream } from "./engine.js";
-import type { Codec, PeerPreamble } from "./framing.js";
+import type { Codec, LegacyPeer, PeerPreamble } from "./framing.js";
+import { legacyEnginePeer } from "./legacy-peer.js";
 import { Heartbeats } from "./heartbeats.js";
 import { Inbound, type InboundHost } from "./inbound.js";
 import { type Mechanism, handshakeErrorKind } from "./mechanisms/mechanism.js";
@@ -49,7 +50,7 @@ export class StreamEngine implements Engine, InboundHost, OutboundSource {
     private readonly owner: EngineOwner,
   ) {
     this.in = new Inbound(stream, this);
-    this.out = new Outbound(stream, codec.encoder, this);
+    this.out = new Outbound(stream, this);
     this.assembler = new MessageAssembler(this.in, { maxMessageSize: o.maxMessageSize, maxCommandSize: HANDSHAKE_COMMAND_MAX });
     this.assembler.acceptData = false;
     this.heartbeats = new Heartbeats(o, {
@@ -191,10 +192,30 @@ export class StreamEngine implements Engine, InboundHost, OutboundSource {
       throw protocolError(ERR_ZMTP_MECHANISM_MISMATCH, "both peers are security servers (or both clients)");
     }
     this.out.subscriptionCommands = this.o.sendsSubscriptions && peer.subscriptionCommands;
-    this.phase = "handshake";
     this.in.decoder = this.codec.decoder(this.assembler, peer);
+    this.out.encoder = this.codec.encoder(peer);
+    if (peer.legacy !== undefined) {
+      this.legacyReady(peer.legacy);
+      return;
+    }
+    this.phase = "handshake";
     m.setWake?.(() => this.pollMechanism());
     this.out.handshake(m.start());
+  }
+
+  /** A ZMTP 2.0/1.0 peer: the preamble exchanged all there is (identities),
+   * so traffic starts now, with no commands and no heartbeats (libzmq). */
+  private legacyReady(legacy: LegacyPeer): void {
+    const peer = legacyEnginePeer(this.o.socketType, this.o.mechanism.name, legacy);
+    this.phase = "active";
+    if (this.handshakeTimer !== undefined) clearTimeout(this.handshakeTimer);
+    const a = this.assembler;
+    a.acceptData = true;
+    a.acceptCommands = false;
+    this.owner.engineReady(this, peer);
+    // A ZeroMQ 2.x subscriber filters locally and sends no subscriptions:
+    // a publisher subscribes it to everything (libzmq's phantom subscription).
+    if (legacy.revision === "unversioned" && this.o.takesSubscriptions) this.in.onMessage([Buffer.of(1)]);
   }
 
   private pollMechanism(): void {

@@ -79,8 +79,8 @@ function side(stream: NetSocket, type: string, mech: NullMechanism, maxMessageSi
     engineClosed: (_e, why) => ended(why),
   };
   const d = findSocketType(type.toLowerCase())!;
-  const engine = new StreamEngine(stream, zmtpCodec({ mechanism: mech.name, asServer: mech.asServer }), {
-    maxMessageSize, handshakeInterval: 5000, heartbeatInterval, heartbeatTimeout: 5000, heartbeatTimeToLive: 0,
+  const engine = new StreamEngine(stream, zmtpCodec({ mechanism: mech.name, asServer: mech.asServer, socketType: d.number, routingId: Buffer.alloc(0) }), {
+    socketType: d.zmtp, maxMessageSize, handshakeInterval: 5000, heartbeatInterval, heartbeatTimeout: 5000, heartbeatTimeToLive: 0,
     mechanism: mech, sendsSubscriptions: d.subscriptions === "sends", takesSubscriptions: d.subscriptions === "takes",
     peerAddress: stream.remoteAddress,
   }, owner);

@@ -66,25 +66,33 @@ function goodHandshake(p: RawPeer): void {
 }
 
 describe("greeting and handshake", () => {
-  it("first byte not 0xFF: closes at once with handshake:error:protocol", async () => {
+  it("first byte 0 (a ZMTP 1.0 length of 0, invalid): closes at once with handshake:error:protocol", async () => {
     const p = await raw();
-    p.write(Buffer.from([0x01, 0x00]));
+    p.write(Buffer.from([0x00, 0x00]));
     await p.untilClosed();
     expect((await waitEvent("handshake:error:protocol")).error?.code).toMatch(/^ERR_ZMTP_|EPROTO/);
     await roundTrip();
   });
 
-  it("an HTTP request instead of a greeting: closes with handshake:error:protocol", async () => {
+  it("an HTTP request instead of a greeting: closes (read as a ZMTP 1.0 identity that never completes: the handshake timeout)", async () => {
     const p = await raw();
     p.write(Buffer.from("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    await p.untilClosed();
+    await waitEvent("handshake:error:other");
+    await roundTrip();
+  });
+
+  it("a ZMTP 2.0 greeting of an incompatible socket type (PUB to ROUTER): closes with handshake:error:protocol", async () => {
+    const p = await raw();
+    p.write(greeting({ major: 1, minor: 1 }));
     await p.untilClosed();
     await waitEvent("handshake:error:protocol");
     await roundTrip();
   });
 
-  it("major version 1: closes (no fallback to older ZMTP)", async () => {
+  it("revision 2, neither old nor 3.x: closes with handshake:error:protocol", async () => {
     const p = await raw();
-    p.write(greeting({ major: 1 }));
+    p.write(greeting({ major: 2 }));
     await p.untilClosed();
     await waitEvent("handshake:error:protocol");
     await roundTrip();
@@ -200,6 +208,71 @@ describe("greeting and handshake", () => {
     for (let i = 0; i < junk.length; i++) junk[i] = (i * 131 + 7) & 0xff;
     junk[0] = 0x42;
     p.write(junk);
+    await p.untilClosed();
+    // read as a ZMTP 1.0 peer (RFC 13 does not validate an identity frame),
+    // whose next frame sets reserved flag bits
+    const e = await waitEvent("disconnect");
+    expect(e.error?.code).toBe("EPROTO");
+    await roundTrip();
+  });
+});
+
+describe("old peers' greetings gone wrong (the staged greeting)", () => {
+  it("a peer that stops after the signature: closed after handshakeInterval", async () => {
+    const p = await raw();
+    p.write(greeting().subarray(0, 10));
+    await p.untilClosed();
+    await waitEvent("handshake:error:other");
+    await roundTrip();
+  });
+
+  /** A ZMTP 2.0 DEALER's greeting and identity frame (RFC 15). */
+  const v2Dealer = () => Buffer.concat([greeting().subarray(0, 10), Buffer.of(1, 5), Buffer.of(0, 2), Buffer.from("v2")]);
+
+  it("a ZMTP 2.0 peer sending a frame with the COMMAND bit (none exist at 2.0): closes", async () => {
+    const p = await raw();
+    p.write(v2Dealer(), Buffer.from([0x04, 0x05, 0x04]), Buffer.from("PING"));
+    await p.untilClosed();
+    expect((await waitEvent("disconnect")).error?.code).toBe("EPROTO");
+    await roundTrip();
+  });
+
+  it("a ZMTP 2.0 peer declaring a frame over maxMessageSize: closes at the header", async () => {
+    const p = await raw();
+    const header = Buffer.alloc(9);
+    header[0] = 0x02;
+    header.writeBigUInt64BE(1n << 30n, 1);
+    p.write(v2Dealer(), header);
+    await p.untilClosed();
+    expect((await waitEvent("disconnect")).error?.code).toBe("EMSGSIZE");
+    await roundTrip();
+  });
+
+  it("a ZMTP 1.0 peer sending frames with reserved flag bits: closes", async () => {
+    const p = await raw();
+    p.write(Buffer.from([0x01, 0x00]), Buffer.from([0x03, 0x80, 0x41, 0x42]));
+    await p.untilClosed();
+    expect((await waitEvent("disconnect")).error?.code).toBe("EPROTO");
+    await roundTrip();
+  });
+
+  it("a ZMTP 1.0 peer declaring a frame over maxMessageSize: closes at the header", async () => {
+    const p = await raw();
+    const header = Buffer.alloc(10);
+    header[0] = 0xff;
+    header.writeBigUInt64BE(1n << 30n, 1);
+    p.write(Buffer.from([0x01, 0x00]), header);
+    await p.untilClosed();
+    expect((await waitEvent("disconnect")).error?.code).toBe("EMSGSIZE");
+    await roundTrip();
+  });
+
+  it("a ZMTP 1.0 identity longer than 255 bytes: closes", async () => {
+    const p = await raw();
+    const header = Buffer.alloc(10);
+    header[0] = 0xff;
+    header.writeBigUInt64BE(300n, 1);
+    p.write(header, Buffer.alloc(299, 1));
     await p.untilClosed();
     await waitEvent("handshake:error:protocol");
     await roundTrip();
