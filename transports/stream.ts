@@ -79,6 +79,8 @@ class DirectReads {
   }
 }
 
+const EMPTY = Buffer.alloc(0);
+
 /** Run the ZeroMQ engine over a connected stream, for this session. */
 export function startEngine(
   stream: NetSocket,
@@ -90,7 +92,9 @@ export function startEngine(
   const o = host.options;
   const t = host.type;
   const mechanism = new NullMechanism({ socketType: host.socketType, sendsIdentity: t.sendsIdentity, routingId: o.routingId });
-  const engine = new StreamEngine(stream, codec({ mechanism: mechanism.name, asServer: mechanism.asServer }), {
+  const self = { mechanism: mechanism.name, asServer: mechanism.asServer, socketType: t.number, routingId: o.routingId ?? EMPTY };
+  const engine = new StreamEngine(stream, codec(self), {
+    socketType: host.socketType,
     maxMessageSize: o.maxMessageSize,
     handshakeInterval: o.handshakeInterval,
     heartbeatInterval: o.heartbeatInterval,
