@@ -8,7 +8,8 @@
 // in the MessageAssembler, after any mechanism has opened the frames.
 import { constants as bufferConstants } from "node:buffer";
 import { ZmqError } from "../core/errors.js";
-import type { FrameDecoder, FrameSink } from "./framing.js";
+import { ChunkDecoder } from "./chunk-decoder.js";
+import type { FrameSink } from "./framing.js";
 import {
   ERR_ZMTP_MALFORMED_COMMAND_UNSPECIFIED, ERR_ZMTP_UNSPECIFIED, FLAG_COMMAND, FLAG_LONG, FLAG_MORE,
   ZmtpError, protocolError,
@@ -27,8 +28,7 @@ const EMPTY = Buffer.alloc(0);
 const DIRECT_MIN = 64 * 1024;
 const TWO_32 = 4294967296;
 
-export class ZmtpDecoder implements FrameDecoder {
-  sink: FrameSink;
+export class ZmtpDecoder extends ChunkDecoder {
   private state = S_FLAGS;
   /** Bytes still needed to finish the current step (size field or body). */
   private need = 0;
@@ -44,53 +44,8 @@ export class ZmtpDecoder implements FrameDecoder {
    * copied in as it arrives, or read straight into it (readTarget). */
   private body: Buffer | undefined;
   private bodyFill = 0;
-  /** Chunks (or a chunk's remainder) waiting while suspended or while a sink re-enters push(). */
-  private backlog: Buffer[] = [];
-  private backlogSize = 0;
-  private isSuspended = false;
-  private running = false;
-  private dead = false;
-
   constructor(sink: FrameSink) {
-    this.sink = sink;
-  }
-
-  /** Bytes received but not decoded yet (held while suspended). */
-  get pendingBytes(): number {
-    return this.backlogSize;
-  }
-
-  get suspended(): boolean {
-    return this.isSuspended;
-  }
-
-  /** True after an error: the decoder refuses all further input. */
-  get failed(): boolean {
-    return this.dead;
-  }
-
-  /**
-   * Decode a chunk. Throws ZmqError (EPROTO, or EMSGSIZE for limits) on bad input, and from
-   * then on throws on every call. An exception thrown by a sink also ends the decoder (and
-   * is rethrown; a non-ZmqError is wrapped in EPROTO with it as `cause`).
-   */
-  push(chunk: Buffer): void {
-    if (this.dead) throw new ZmtpError("EPROTO", ERR_ZMTP_UNSPECIFIED, "ZMTP decoder is closed after an error");
-    if (this.isSuspended || this.running) {
-      if (chunk.length > 0) {
-        this.backlog.push(chunk);
-        this.backlogSize += chunk.length;
-      }
-      return;
-    }
-    this.run(chunk);
-  }
-
-  /** Continue after a suspension; may suspend again. Safe to call when not suspended. */
-  resume(): void {
-    if (!this.isSuspended || this.dead) return;
-    this.isSuspended = false;
-    if (!this.running) this.run(null);
+    super(sink);
   }
 
   /** Where the next read may land directly: the rest of a large body being
@@ -98,41 +53,23 @@ export class ZmtpDecoder implements FrameDecoder {
    * are missing; otherwise undefined. The caller reports with wrote(). */
   readTarget(min: number): Buffer | undefined {
     const body = this.body;
-    if (body === undefined || this.need < min || this.isSuspended || this.running || this.dead || this.backlog.length > 0) return undefined;
+    if (body === undefined || this.need < min || this.isSuspended || this.running || this.failed || this.backlog.length > 0) return undefined;
     return body.subarray(this.bodyFill, this.bodyFill + this.need);
   }
 
   /** `n` bytes were read into the Buffer readTarget() returned last. */
   wrote(n: number): void {
-    if (this.dead) throw new ZmtpError("EPROTO", ERR_ZMTP_UNSPECIFIED, "ZMTP decoder is closed after an error");
+    this.checkAlive();
     this.run(null, n);
   }
 
-  private run(first: Buffer | null, direct = 0): void {
-    this.running = true;
-    try {
-      if (direct > 0) this.advanceBody(direct);
-      if (first !== null) this.decode(first);
-      while (!this.isSuspended && this.backlog.length > 0) {
-        const next = this.backlog.shift()!;
-        this.backlogSize -= next.length;
-        this.decode(next);
-      }
-    } catch (err) {
-      this.dead = true;
-      this.pieces = [];
-      this.piecesBytes = 0;
-      this.body = undefined;
-      this.backlog = [];
-      this.backlogSize = 0;
-      if (err instanceof ZmqError) throw err;
-      throw new ZmqError("EPROTO", `ZMTP decoding failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
-    } finally {
-      this.running = false;
-    }
+  protected dropPartial(): void {
+    this.pieces = [];
+    this.piecesBytes = 0;
+    this.body = undefined;
   }
 
-  private decode(chunk: Buffer): void {
+  protected decode(chunk: Buffer): void {
     const len = chunk.length;
     const ab = chunk.buffer;
     const base = chunk.byteOffset;
@@ -210,10 +147,7 @@ export class ZmtpDecoder implements FrameDecoder {
         pos += n;
       }
       if (this.isSuspended) {
-        if (pos < len) {
-          this.backlog.unshift(chunk.subarray(pos));
-          this.backlogSize += len - pos;
-        }
+        this.keep(chunk, pos);
         return;
       }
     }
@@ -247,7 +181,7 @@ export class ZmtpDecoder implements FrameDecoder {
   }
 
   /** `n` more bytes of the body were read into it directly. */
-  private advanceBody(n: number): void {
+  protected override advance(n: number): void {
     if (this.body === undefined || this.state !== S_BODY || n > this.need) {
       throw new ZmtpError("EPROTO", ERR_ZMTP_UNSPECIFIED, "a direct read without a body to read into");
     }

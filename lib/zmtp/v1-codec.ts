@@ -2,11 +2,11 @@
 // a length that counts the flags byte (one octet, or 0xFF and eight), then
 // the flags (bit 0: MORE), then the body. No commands exist in it. Frames go
 // to the same assembler as every other framing's, so limits are the same.
-import { ZmqError } from "../core/errors.js";
 import { ERR_ZMTP_UNSPECIFIED, FLAG_MORE, ZmtpError, protocolError } from "./constants.js";
 import { MAX_FRAME_SIZE } from "./decoder.js";
 import { ZmtpEncoder } from "./encoder.js";
-import type { FrameDecoder, FrameSink } from "./framing.js";
+import { ChunkDecoder } from "./chunk-decoder.js";
+import type { FrameSink } from "./framing.js";
 
 const TWO_32 = 4294967296;
 const EMPTY = Buffer.alloc(0);
@@ -42,8 +42,7 @@ const S_BODY = 3;
 
 /** RFC 13 bytes -> frames. Bodies spanning reads are gathered in pieces and
  * joined once (a 2.x peer's traffic is small; no direct reads). */
-export class V1Decoder implements FrameDecoder {
-  sink: FrameSink;
+export class V1Decoder extends ChunkDecoder {
   private state = S_LEN;
   private lenBuf = Buffer.alloc(8);
   private lenHave = 0;
@@ -51,40 +50,9 @@ export class V1Decoder implements FrameDecoder {
   private need = 0;
   private flags = 0;
   private pieces: Buffer[] = [];
-  private backlog: Buffer[] = [];
-  private backlogSize = 0;
-  private isSuspended = false;
-  private running = false;
-  private dead = false;
 
   constructor(sink: FrameSink) {
-    this.sink = sink;
-  }
-
-  get suspended(): boolean {
-    return this.isSuspended;
-  }
-
-  get pendingBytes(): number {
-    return this.backlogSize;
-  }
-
-  push(chunk: Buffer): void {
-    if (this.dead) throw new ZmtpError("EPROTO", ERR_ZMTP_UNSPECIFIED, "ZMTP decoder is closed after an error");
-    if (this.isSuspended || this.running) {
-      if (chunk.length > 0) {
-        this.backlog.push(chunk);
-        this.backlogSize += chunk.length;
-      }
-      return;
-    }
-    this.run(chunk);
-  }
-
-  resume(): void {
-    if (!this.isSuspended || this.dead) return;
-    this.isSuspended = false;
-    if (!this.running) this.run(undefined);
+    super(sink);
   }
 
   readTarget(): Buffer | undefined {
@@ -95,28 +63,11 @@ export class V1Decoder implements FrameDecoder {
     throw new ZmtpError("EPROTO", ERR_ZMTP_UNSPECIFIED, "ZMTP 1.0 framing takes no direct reads");
   }
 
-  private run(first: Buffer | undefined): void {
-    this.running = true;
-    try {
-      if (first !== undefined) this.decode(first);
-      while (!this.isSuspended && this.backlog.length > 0) {
-        const next = this.backlog.shift()!;
-        this.backlogSize -= next.length;
-        this.decode(next);
-      }
-    } catch (err) {
-      this.dead = true;
-      this.pieces = [];
-      this.backlog = [];
-      this.backlogSize = 0;
-      if (err instanceof ZmqError) throw err;
-      throw new ZmqError("EPROTO", `ZMTP 1.0 decoding failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
-    } finally {
-      this.running = false;
-    }
+  protected dropPartial(): void {
+    this.pieces = [];
   }
 
-  private decode(chunk: Buffer): void {
+  protected decode(chunk: Buffer): void {
     const len = chunk.length;
     let pos = 0;
     while (pos < len) {
@@ -163,10 +114,7 @@ export class V1Decoder implements FrameDecoder {
         pos += n;
       }
       if (this.isSuspended) {
-        if (pos < len) {
-          this.backlog.unshift(chunk.subarray(pos));
-          this.backlogSize += len - pos;
-        }
+        this.keep(chunk, pos);
         return;
       }
     }
