@@ -1,51 +1,83 @@
 // Busy polling. While a caller awaits a socket, the event loop keeps turning
-// (a chain of setImmediate, so libuv polls the sockets without blocking) for a
-// short window before the process may sleep in epoll. Waking a sleeping
-// process costs far more than the message itself: on this project's 2-vCPU VM
-// a tcp round trip is ~85 µs when both ends sleep between messages and ~15 µs
-// when they poll (README "Busy polling"). The kernel's SO_BUSY_POLL (libzmq's
-// ZMQ_BUSY_POLL) works on the same cost one layer down.
+// (a chain of setImmediate, so libuv polls the sockets without blocking)
+// instead of letting the process sleep in epoll. Waking a sleeping process
+// costs far more than the message itself: on this project's 2-vCPU VM a tcp
+// REQ/REP round trip is ~88 µs when both ends sleep between messages and
+// ~13 µs when they poll (README "Busy polling"). The kernel's SO_BUSY_POLL
+// (libzmq's ZMQ_BUSY_POLL) works on the same cost one layer down.
 //
-// The window is the socket option busyPoll (µs; 0 = never). It adapts per
-// socket: a spin that ends without serving any of the socket's waits makes
-// its next waits skip spinning, 1, 2, 4 ... up to MAX_SKIP of them, so a
-// socket nobody talks to costs one window now and then, not a core, and a
-// bulk sender whose waits are long does not spin for nothing; one served wait
-// resets the backoff. One spinner serves the whole process.
+// The socket option busyPoll picks the window: a number of µs (fixed), 0
+// (never), or -1, the default: adaptive. An adaptive socket measures its
+// waits (an average that follows the recent ones) and spins up to 4x that,
+// at least FLOOR_US and at most CAP_US; a socket whose waits are longer than
+// CAP_US (a REQ on a slow server, a bulk sender) does not spin at all, since
+// the wake-up is then a small part of the wait. With any window:
+// - the spin stops as soon as no joined socket has a wait pending, so a
+//   served wait costs no more than itself;
+// - a spin that ends without serving any of a socket's waits makes its next
+//   waits skip spinning, 1, 2, 4 ... up to MAX_SKIP of them, so a socket
+//   nobody talks to costs one window now and then, not a core; one served
+//   wait resets the backoff.
+// One spinner serves the whole process.
 
 const MAX_SKIP = 256;
+/** Adaptive windows, µs. The floor covers a loopback round trip with room
+ * for the tail; past the cap, spinning costs more than the wake-up it saves. */
+export const FLOOR_US = 200;
+export const CAP_US = 1000;
+/** The average follows new waits with this weight (1/8, as TCP's SRTT). */
+const GAIN = 1 / 8;
 
-/** One socket's share: its backoff, and whether it takes part in the current spin. */
+
+/** One socket's share: its backoff, its waits, and whether it takes part in the current spin. */
 export class BusyPoller {
   backoff = 0;
   skip = 0;
   /** Joined the current spin; served: one of its waits ended during it. */
   joined = false;
   served = false;
+  /** Waits begun and not ended. */
+  pending = 0;
+  /** Average length of recent waits, µs (0: none yet). */
+  typical = 0;
 
-  /** A caller starts waiting on the socket; `us` is its busyPoll window. */
-  waitBegins(us: number): void {
-    if (us <= 0) return;
+  /** The spin window for a busyPoll setting (µs; 0: no spin). */
+  windowFor(busyPoll: number): number {
+    if (busyPoll >= 0) return busyPoll;
+    if (this.typical > CAP_US) return 0;
+    return Math.min(CAP_US, Math.max(FLOOR_US, 4 * this.typical));
+  }
+
+  /** A caller starts waiting on the socket; returns the time it began (for waitEnds). */
+  waitBegins(busyPoll: number): number {
+    const now = performance.now();
+    this.pending++;
+    const us = this.windowFor(busyPoll);
+    if (us <= 0) return now;
     if (this.skip > 0) {
       this.skip--;
-      return;
+      return now;
     }
     if (!this.joined) {
       this.joined = true;
       this.served = false;
       members.push(this);
     }
-    const d = performance.now() + us / 1000;
+    const d = now + us / 1000;
     if (d > until) until = d;
     if (!spinning) {
       spinning = true;
       setImmediate(turn);
     }
+    return now;
   }
 
-  /** A waiting caller was served (or gave up). */
-  waitEnds(): void {
+  /** A waiting caller was served (or gave up); `since` is what waitBegins returned. */
+  waitEnds(since: number): void {
+    if (this.pending > 0) this.pending--;
     if (this.joined) this.served = true;
+    const us = (performance.now() - since) * 1000;
+    this.typical = this.typical === 0 ? us : this.typical + (us - this.typical) * GAIN;
   }
 
   /** The spin this poller joined is over. */
@@ -65,11 +97,14 @@ let spinning = false;
 const members: BusyPoller[] = [];
 
 function turn(): void {
-  if (performance.now() < until) {
+  const now = performance.now();
+  if (now < until && members.some((p) => p.pending > 0)) {
     setImmediate(turn);
     return;
   }
   spinning = false;
+  until = 0;
+
   for (const p of members) p.settle();
   members.length = 0;
 }

@@ -50,9 +50,10 @@ export interface SocketOptions {
   ipv6: boolean;
   /** ZMQ_BACKLOG (default 100). */
   backlog: number;
-  /** omq only: µs a send or receive that has to wait keeps the event loop
-   * polling instead of sleeping (default 50; 0 = never). Adaptive: spins that
-   * go unanswered back off. See README "Busy polling". */
+  /** omq only: how long a send or receive that has to wait keeps the event
+   * loop polling instead of sleeping: -1 (default) adapts to the socket's
+   * recent waits (200 µs to 1 ms, none for waits longer than that); a number
+   * is a fixed window in µs; 0 never spins. See README "Busy polling". */
   busyPoll: number;
   plainServer: boolean;
   plainUsername: string | null;

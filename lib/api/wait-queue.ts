@@ -15,6 +15,8 @@ interface Waiter<T, R> {
   resolve: (r: R) => void;
   reject: (e: Error) => void;
   timer: NodeJS.Timeout | undefined;
+  /** When the wait began (busy polling measures waits). */
+  since: number;
 }
 
 export class WaitQueue<T, R> {
@@ -39,7 +41,7 @@ export class WaitQueue<T, R> {
   /** Wait in line; rejects with EAGAIN after `timeoutMs` (-1: never). */
   wait(item: T, timeoutMs: number, busyPollUs: number): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      const w: Waiter<T, R> = { item, resolve, reject, timer: undefined };
+      const w: Waiter<T, R> = { item, resolve, reject, timer: undefined, since: 0 };
       if (timeoutMs > 0) {
         w.timer = setTimeout(() => {
           const head = this.q.peek() === w;
@@ -51,7 +53,7 @@ export class WaitQueue<T, R> {
         }, timeoutMs);
       }
       holdAlive();
-      this.poller.waitBegins(busyPollUs);
+      w.since = this.poller.waitBegins(busyPollUs);
       this.q.push(w);
     });
   }
@@ -82,7 +84,7 @@ export class WaitQueue<T, R> {
           this.q.shift();
           if (w.timer !== undefined) clearTimeout(w.timer);
           releaseAlive();
-          this.poller.waitEnds();
+          this.poller.waitEnds(w.since);
           w.resolve(r);
         }
       } while (this.again);
@@ -100,7 +102,7 @@ export class WaitQueue<T, R> {
   private settle(w: Waiter<T, R>, e: Error): void {
     if (w.timer !== undefined) clearTimeout(w.timer);
     releaseAlive();
-    this.poller.waitEnds();
+    this.poller.waitEnds(w.since);
     w.reject(e);
   }
 }

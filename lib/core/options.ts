@@ -43,9 +43,9 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   { name: "tcpKeepaliveIdle", kind: "int", def: -1, min: -1, max: INT_MAX },
   { name: "tcpKeepaliveInterval", kind: "int", def: -1, min: -1, max: INT_MAX },
   { name: "ipv6", kind: "bool", def: false },
-  // omq only: µs a waiting send/receive keeps the event loop polling (lib/busy-poll.ts);
-  // 50 as Linux's suggested net.core.busy_poll
-  { name: "busyPoll", kind: "int", def: 50, min: 0, max: 1_000_000 },
+  // omq only: µs a waiting send/receive keeps the event loop polling (lib/api/busy-poll.ts);
+  // -1 (default): adapted to the socket's recent waits; 0: never
+  { name: "busyPoll", kind: "int", def: -1, min: -1, max: 1_000_000 },
   { name: "backlog", kind: "int", def: 100, min: 0, max: INT_MAX },
   { name: "plainServer", kind: "bool", def: false, unsupported: CURVE_NOTE },
   { name: "plainUsername", kind: "string", def: null, unsupported: CURVE_NOTE },

@@ -2,7 +2,7 @@
 // (lib/busy-poll.ts). Observed through its state and through Node's list of
 // active resources (a spin is a pending Immediate); never through timing.
 import { describe, expect, it } from "vitest";
-import { BusyPoller } from "../../lib/api/busy-poll.js";
+import { BusyPoller, CAP_US, FLOOR_US } from "../../lib/api/busy-poll.js";
 import { Pull, Push, busyPolling as isSpinning } from "../../index.js"; // the documented diagnostic
 import { sleep } from "../helpers.js";
 
@@ -93,7 +93,9 @@ describe("busy polling", () => {
     const lone = new Push({ linger: 0, busyPoll: 30_000, sendTimeout: 100 });
     try {
       expect(busy.busyPoll).toBe(30_000);
-      expect(() => (busy.busyPoll = -1)).toThrow(RangeError);
+      expect(() => (busy.busyPoll = -2)).toThrow(RangeError);
+      expect(quiet.busyPoll).toBe(0);
+      expect(push.busyPoll).toBe(-1); // the default: adaptive
       await quiet.bind("inproc://busy-poll-quiet");
       await busy.bind("inproc://busy-poll-busy");
       const q = quiet.receive();
@@ -112,6 +114,78 @@ describe("busy polling", () => {
       await expect(s).rejects.toMatchObject({ code: "EAGAIN" });
     } finally {
       for (const x of [quiet, busy, push, lone]) x.close();
+    }
+  }, T);
+
+  it("adaptive (-1): the window follows the socket's recent waits, 4x their average within [FLOOR_US, CAP_US]; none past the cap", () => {
+    const p = new BusyPoller();
+    expect(p.windowFor(-1)).toBe(FLOOR_US); // nothing measured yet
+    p.typical = 100;
+    expect(p.windowFor(-1)).toBe(400);
+    p.typical = 10;
+    expect(p.windowFor(-1)).toBe(FLOOR_US);
+    p.typical = CAP_US / 2;
+    expect(p.windowFor(-1)).toBe(CAP_US);
+    p.typical = CAP_US * 2; // long waits (a slow server, a bulk sender): the wake-up is a small part
+    expect(p.windowFor(-1)).toBe(0);
+    expect(p.windowFor(500)).toBe(500); // a fixed window stays fixed
+    expect(p.windowFor(0)).toBe(0);
+  }, T);
+
+  it("waits are measured: the average follows them (1/8 per wait)", async () => {
+    const p = new BusyPoller();
+    const t0 = p.waitBegins(0);
+    await sleep(20);
+    p.waitEnds(t0);
+    expect(p.typical).toBeGreaterThan(15_000); // µs
+    const before = p.typical;
+    const t1 = p.waitBegins(0);
+    p.waitEnds(t1);
+    // a short wait pulls the average down by about 1/8
+    expect(p.typical).toBeLessThan(before * 0.9);
+    expect(p.typical).toBeGreaterThan(before * 0.8);
+    expect(p.windowFor(-1)).toBe(0);
+    expect(p.pending).toBe(0);
+  }, T);
+
+  it("a spin stops once no joined socket has a wait pending, before its window passes", async () => {
+    await spinEnds();
+    const p = new BusyPoller();
+    const since = p.waitBegins(1_000_000); // a 1 s window
+    expect(isSpinning()).toBe(true);
+    p.waitEnds(since);
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    expect(isSpinning()).toBe(false);
+    expect(p).toMatchObject({ backoff: 0, skip: 0 }); // served, so no backoff
+  }, T);
+
+  it("a REQ waiting for a slow server stops spinning once its waits are known to be long", async () => {
+    const { Reply, Request } = await import("../../index.js");
+    const rep = new Reply({ linger: 0 });
+    const req = new Request({ linger: 0 });
+    try {
+      await rep.bind("inproc://busy-poll-slow");
+      req.connect("inproc://busy-poll-slow");
+      void (async () => {
+        for await (const [m] of rep) {
+          await sleep(5); // 5 ms per reply, past CAP_US
+          await rep.send(m!);
+        }
+      })();
+      const spun: boolean[] = [];
+      for (let i = 0; i < 6; i++) {
+        await req.send("q");
+        const r = req.receive();
+        spun.push(isSpinning());
+        await r;
+      }
+      // the first wait spins (nothing known yet); once measured, none does
+      // (a fixed window with backoff would still spin every other wait or so)
+      expect(spun).toEqual([true, false, false, false, false, false]);
+    } finally {
+      req.close();
+      rep.close();
     }
   }, T);
 });
