@@ -3,14 +3,17 @@
 // zeromq bar at the median, a whisker from min to max, a dot per run, and the
 // omq/zeromq ratio on the right. The scale cases (1000 DEALERs) and the
 // memory rows (tcp 16 B) come last, each under its own heading; the idle
-// case draws a row per memory figure, with its goal as a dashed line.
+// case draws a row per memory figure, with its goal as a dashed line. The
+// CPU-only cases (a process that waits: idle PULL, REQ and a slow REP) have
+// their own heading too. Under each ratio: the case's note, then the CPU % of
+// each process (omq's vs zeromq's medians), when the result has them.
 //
 // Also usable alone, to redraw a saved result:
 //   node bench/chart.js bench/results/latest.json > bench/results/latest.svg
 
 const COLORS = { omq: "#e8590c", zeromq: "#1971c2" };
 const DOTS = { omq: "#8a3000", zeromq: "#0b3d75" };
-const W = 1000;
+const W = 1040;
 const LABEL_X = 12;
 const PLOT_X0 = 320;
 const PLOT_X1 = 800;
@@ -42,6 +45,7 @@ function fmt(x, unit) {
 function rowsOf(result) {
   const rows = [];
   const scale = [];
+  const waits = [];
   let scaleConns;
   for (const c of result.cases) {
     if (c.kind === "idle" || c.kind === "routerrt") {
@@ -49,6 +53,7 @@ function rowsOf(result) {
       scale.push(...scaleRows(c));
       continue;
     }
+    const into = c.metric.cpu ? waits : rows;
     const m = c.metric;
     const values = {};
     const failed = {};
@@ -60,15 +65,19 @@ function rowsOf(result) {
       else if (bad) failed[lib] = `${c.samples.filter((s) => s.lib === lib && !s.ok).length} run(s) failed`;
     }
     let note = "";
-    if (c.kind === "reqrep") {
-      const p99 = (lib) => median(c.samples.filter((s) => s.lib === lib && s.ok).map((s) => s.p99Us));
-      note = `p99 ${fmt(p99("omq"), "µs")} vs ${fmt(p99("zeromq"), "µs")}`;
+    const med = (lib, key) => median(c.samples.filter((s) => s.lib === lib && s.ok).map((s) => s[key]));
+    if (c.kind === "reqrep" && c.replyDelayMs) {
+      note = `median ${fmt(med("omq", "p50Us") / 1000, "ms")} vs ${fmt(med("zeromq", "p50Us") / 1000, "ms")}`;
+    } else if (c.kind === "reqrep") {
+      const pp = (lib) => `${fmt(med(lib, "p99Us"), "").trim()}/${fmt(med(lib, "p999Us"), "").trim()}`;
+      note = c.samples.some((s) => s.p999Us !== undefined) ? `p99/p99.9 ${pp("omq")} vs ${pp("zeromq")} µs` : `p99 ${fmt(med("omq", "p99Us"), "µs")} vs ${fmt(med("zeromq", "p99Us"), "µs")}`;
     } else if (c.kind === "pubsub") {
       const drop = (lib) => median(c.samples.filter((s) => s.lib === lib && s.ok).map((s) => s.dropPct));
       const pct = (x) => (Number.isFinite(x) ? `${x.toFixed(1)}%` : "—");
       note = `dropped ${pct(drop("omq"))} vs ${pct(drop("zeromq"))}`;
     }
-    rows.push({ title: c.title, sub: `${m.label}, ${m.unit}, ${m.better} is better`, unit: m.unit, better: m.better, values, failed, note });
+    const noRatio = c.ratioNote ? { noRatio: true, verdict: Number.isFinite(c.difference) ? `${c.difference >= 0 ? "+" : ""}${c.difference.toFixed(2)} pts` : "", why: c.ratioNote } : {};
+    into.push({ title: c.title, sub: `${m.label}, ${m.unit}, ${m.better} is better`, unit: m.unit, better: m.better, values, failed, note, cpu: cpuNote(c), ...noRatio });
     if (c.id === "tcp-16") {
       const mem = (key) => {
         const v = {};
@@ -81,6 +90,7 @@ function rowsOf(result) {
       ];
     }
   }
+  if (waits.length) rows.push({ separator: "waiting: CPU of a process while it waits (100% = one core)" }, ...waits);
   if (scale.length) rows.push({ separator: `scale: ${scaleConns ?? "many"} DEALER sockets in one process, each connected by tcp to a ROUTER in another` }, ...scale);
   if (rows.memory) rows.push({ separator: "memory" }, ...rows.memory);
   return rows;
@@ -99,10 +109,19 @@ function valuesOf(c, key) {
   return { values, failed };
 }
 
+// "CPU 98/87% vs 60/75% sender/receiver" (medians), or "" for a result without CPU figures
+function cpuNote(c) {
+  if (!c.cpuRoles || !c.summary) return "";
+  const pct = (x) => (Number.isFinite(x) ? (x < 10 ? x.toFixed(1) : x.toFixed(0)) : "—");
+  const of = (lib) => c.cpuRoles.map((r) => pct(c.summary[lib]?.cpu?.[r]?.median)).join("/");
+  const short = { requester: "req", replier: "rep", publisher: "pub", subscriber: "sub", receiver: "recv", sender: "send" };
+  return `CPU ${of("omq")}% vs ${of("zeromq")}% ${c.cpuRoles.map((r) => short[r] ?? r).join("/")}`;
+}
+
 function scaleRows(c) {
   if (c.kind === "routerrt") {
     const m = c.metric;
-    return [{ title: "ROUTER echoing to all DEALERs", sub: `${m.label}, ${m.better} is better`, unit: m.unit, better: m.better, ...valuesOf(c, m.key) }];
+    return [{ title: "ROUTER echoing to all DEALERs", sub: `${m.label}, ${m.better} is better`, unit: m.unit, better: m.better, ...valuesOf(c, m.key), cpu: cpuNote(c) }];
   }
   // idle: zeromq's arrayBuffers are ~0 (its buffers are native, in RSS), so
   // those rows show omq's goal instead of a ratio
@@ -119,7 +138,9 @@ function scaleRows(c) {
       noRatio: x.goalKiB !== undefined,
       verdict,
       verdictMet: g?.met,
+      why: "no ratio: zeromq's are native",
       note: x.goalKiB === undefined ? verdict : "",
+      cpu: x.key === "dealerRssKiB" ? cpuNote(c) : "",
     };
   });
 }
@@ -204,8 +225,9 @@ function row(r, y) {
   const mz = median(r.values.zeromq);
   if (r.noRatio) {
     const color = r.verdictMet === true ? "#2b8a3e" : r.verdictMet === false ? "#c92a2a" : "#495057";
-    o.push(`<text x="${RATIO_X}" y="${y + 24}" font-size="12" font-weight="bold" fill="${color}">${esc(r.verdict || "no result")}</text>`);
-    o.push(`<text x="${RATIO_X}" y="${y + 41}" font-size="10.5" fill="#444">no ratio: zeromq's are native</text>`);
+    o.push(`<text x="${RATIO_X}" y="${y + 22}" font-size="12" font-weight="bold" fill="${color}">${esc(r.verdict || "no result")}</text>`);
+    o.push(`<text x="${RATIO_X}" y="${y + 36}" font-size="10" fill="#444">${esc(r.why)}</text>`);
+    if (r.cpu) o.push(`<text x="${RATIO_X}" y="${y + 49}" font-size="10" fill="#444">${esc(r.cpu)}</text>`);
     return o;
   }
   if (Number.isFinite(mo) && Number.isFinite(mz) && mz > 0) {
@@ -213,12 +235,14 @@ function row(r, y) {
     const goodness = r.better === "higher" ? ratio : 1 / ratio;
     const color = goodness > 1.05 ? "#2b8a3e" : goodness < 1 / 1.05 ? "#c92a2a" : "#495057";
     const word = goodness > 1.05 ? "omq better" : goodness < 1 / 1.05 ? "omq worse" : "about even";
-    o.push(`<text x="${RATIO_X}" y="${y + 24}" font-size="17" font-weight="bold" fill="${color}">${ratio.toFixed(2)}×</text>`);
-    o.push(`<text x="${RATIO_X + 62}" y="${y + 24}" font-size="11" fill="${color}">${word}</text>`);
+    o.push(`<text x="${RATIO_X}" y="${y + 22}" font-size="17" font-weight="bold" fill="${color}">${ratio.toFixed(2)}×</text>`);
+    o.push(`<text x="${RATIO_X + 62}" y="${y + 22}" font-size="11" fill="${color}">${word}</text>`);
   } else {
-    o.push(`<text x="${RATIO_X}" y="${y + 24}" font-size="13" fill="#c92a2a">no ratio</text>`);
+    o.push(`<text x="${RATIO_X}" y="${y + 22}" font-size="13" fill="#c92a2a">no ratio</text>`);
   }
-  if (r.note) o.push(`<text x="${RATIO_X}" y="${y + 41}" font-size="10.5" fill="#444">${esc(r.note)}</text>`);
+  // the note, then the CPU line; without a note the CPU line moves up
+  const lines = [r.note, r.cpu].filter(Boolean);
+  lines.forEach((t, i) => o.push(`<text x="${RATIO_X}" y="${y + 36 + 13 * i}" font-size="10" fill="#444">${esc(t)}</text>`));
   return o;
 }
 

@@ -8,7 +8,8 @@
 // sender and receiver in separate processes. Every run checks that the
 // receiver got exactly what the sender sent; a run that fails or exceeds its
 // time limit is reported as failed, its processes are killed and reaped, and
-// the exit code is non-zero. Results: bench/results/<out>.json (every sample)
+// the exit code is non-zero. Every process reports its CPU % over its timed
+// part (table notes, JSON). Results: bench/results/<out>.json (every sample)
 // and bench/results/<out>.svg (chart). BENCH_OMQ=/path/to/dist/index.js
 // benches that build of omq instead of this checkout's dist/.
 import { fork, execFileSync } from "node:child_process";
@@ -21,6 +22,7 @@ import { renderSvg } from "./chart.js";
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
 const WORKER = join(here, "worker.js");
+const LOAD = join(here, "load.js"); // the busy third process of reqrep-16-loaded
 const LIBS = ["omq", "zeromq"];
 
 // --- options ----------------------------------------------------------------
@@ -74,7 +76,13 @@ const CASES = [
   pp("ipc-64k", "ipc", 64 * KiB, 40_000, 4_000),
   { id: "inproc-16", kind: "inproc", title: "PUSH→PULL inproc 16 B, 1 process", size: 16, count: [6_000_000, 100_000] },
   { id: "reqrep-16", kind: "reqrep", title: "REQ↔REP tcp 16 B round trip", size: 16, count: [40_000, 4_000], warmup: [1_000, 200] },
+  // the same while a third process (bench/load.js) spins on a core: REQ, REP
+  // and it share the machine's (2) cores
+  { id: "reqrep-16-loaded", kind: "reqrep", load: true, title: "REQ↔REP tcp 16 B, busy third process", size: 16, count: [40_000, 4_000], warmup: [1_000, 200] },
   { id: "pubsub-64", kind: "pubsub", title: "PUB→4 SUB tcp 64 B", size: 64, subs: 4, count: [1_000_000, 20_000] },
+  // long waits, CPU only: what a process costs while it waits
+  { id: "idle-pull", kind: "idlecpu", title: "idle PULL waiting in receive", size: 16, idleMs: [1_000, 300] },
+  { id: "slow-rep-20ms", kind: "reqrep", title: "REQ waiting for a slow REP (20 ms)", size: 16, delayMs: 20, count: [50, 10], warmup: [3, 2], maxMs: RUN_TIMEOUT_MS / 2 },
   // scale: one ROUTER process, one process with `conns` DEALER sockets, each
   // with its own tcp connection. Memory is reported per connection, so the
   // quick mode's smaller count is comparable (the ids keep "1000").
@@ -103,6 +111,8 @@ const countOf = (c, key = "count") => c[key][QUICK ? 1 : 0];
 
 // how each kind is measured: the primary metric, its unit and direction
 function metricOf(c) {
+  if (c.kind === "reqrep" && c.delayMs) return { key: "reqCpuPct", unit: "% CPU", better: "lower", label: "CPU of the waiting REQ process", cpu: true };
+  if (c.kind === "idlecpu") return { key: "idleCpuPct", unit: "% CPU", better: "lower", label: "CPU of the idle PULL process", cpu: true };
   if (c.kind === "reqrep") return { key: "p50Us", unit: "µs", better: "lower", label: "median round trip" };
   if (c.kind === "pubsub") return { key: "deliveredPerSec", unit: "msg/s", better: "higher", label: "delivered msg/s (all subs)" };
   if (c.kind === "idle") return IDLE_METRICS[1]; // the primary one; all four are in entry.metrics
@@ -110,6 +120,18 @@ function metricOf(c) {
   if (c.size >= 64 * KiB) return { key: "MBps", unit: "MB/s", better: "higher", label: "throughput" };
   return { key: "msgPerSec", unit: "msg/s", better: "higher", label: "throughput" };
 }
+
+// the processes whose CPU each kind reports, in the order shown ("a/b%")
+function cpuRolesOf(c) {
+  if (c.kind === "pushpull") return ["sender", "receiver"];
+  if (c.kind === "inproc") return ["process"];
+  if (c.kind === "reqrep") return ["requester", "replier"];
+  if (c.kind === "pubsub") return ["publisher", "subscriber"]; // subscriber: the mean of the subscribers'
+  if (c.kind === "idlecpu") return ["receiver", "sender"];
+  return ["dealers", "router"]; // idle, routerrt
+}
+// CPU shown below 1 % of a core gets no ratio (it would divide by noise)
+const CPU_RATIO_MIN = 1;
 
 if (opts.list) {
   for (const c of CASES) console.log(`${c.id.padEnd(17)} ${c.title}`);
@@ -157,14 +179,14 @@ function endpointFor(transport) {
 }
 
 class Worker {
-  constructor(lib, role, args, execArgv = []) {
+  constructor(lib, role, args, execArgv = [], script = WORKER) {
     this.name = `${role}(${lib})`;
     this.inbox = [];
     this.waiters = [];
     this.stderr = "";
     this.failure = null;
     this.statusMsg = null;
-    this.child = fork(WORKER, [lib, role, JSON.stringify({ ...args, hardMs: RUN_TIMEOUT_MS + 5_000 })], {
+    this.child = fork(script, [lib, role, JSON.stringify({ ...args, hardMs: RUN_TIMEOUT_MS + 5_000 })], {
       cwd: root,
       stdio: ["ignore", "pipe", "pipe", "ipc"],
       // profiling aid: BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof --cpu-prof-name={lib}-{role}-{n}.cpuprofile"
@@ -216,8 +238,8 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // told to exit, killed if it does not, and reaped before this returns.
 async function supervise(body) {
   const workers = [];
-  const spawn = (lib, role, args, execArgv) => {
-    const w = new Worker(lib, role, args, execArgv);
+  const spawn = (lib, role, args, execArgv, script) => {
+    const w = new Worker(lib, role, args, execArgv, script);
     workers.push(w);
     return w;
   };
@@ -282,6 +304,7 @@ async function runOnce(c, lib) {
       check(r.received === s.sent, `receiver got ${r.received} of ${s.sent} messages`);
       check(r.badSize === 0, `${r.badSize} messages had the wrong size`);
       return throughput(c, r, s, {
+        cpu: { sender: s.cpu, receiver: r.cpu },
         receiverRssPeak: Math.max(r.maxRSS, r.rssPeakSampled),
         receiverRssPeakSampled: r.rssPeakSampled,
         senderRssStart: s.rssStart,
@@ -295,28 +318,62 @@ async function runOnce(c, lib) {
       const r = await w.wait("result");
       check(r.received === r.sent, `receiver got ${r.received} of ${r.sent} messages`);
       check(r.badSize === 0, `${r.badSize} messages had the wrong size`);
-      return throughput(c, r, r, { processRssPeak: Math.max(r.maxRSS, r.rssPeakSampled), rssStart: r.rssStart });
+      return throughput(c, r, r, { cpu: { process: r.cpu }, processRssPeak: Math.max(r.maxRSS, r.rssPeakSampled), rssStart: r.rssStart });
     });
   }
   if (c.kind === "reqrep") {
     return supervise(async (spawn) => {
-      const rep = spawn(lib, "rep", { endpoint: endpointFor("tcp"), size });
-      const req = spawn(lib, "req", { size, count, warmup: countOf(c, "warmup"), maxMs: MAX_MS });
+      let load = null;
+      if (c.load) {
+        // the busy third process, spinning before REQ and REP start; killed
+        // and reaped with them by supervise(), whatever happens
+        load = spawn(lib, "load", {}, [], LOAD);
+        await load.wait("ready");
+      }
+      const warmup = countOf(c, "warmup");
+      const rep = spawn(lib, "rep", { endpoint: endpointFor("tcp"), size, delayMs: c.delayMs });
+      const req = spawn(lib, "req", { size, count, warmup, maxMs: c.maxMs ?? MAX_MS });
       const { endpoint } = await rep.wait("ready");
       await req.wait("ready");
       req.send({ cmd: "connect", endpoint });
+      await req.wait("measuring");
+      load?.send({ cmd: "cpu-start" });
       const r = await req.wait("result");
+      load?.send({ cmd: "report" });
+      const p = await rep.wait("result"); // sent on the REQ's CPU_STOP request
+      const l = load ? await load.wait("result") : null;
       check(r.roundTrips > 0, "no round trip completed");
       check(r.badSize === 0, `${r.badSize} replies had the wrong size`);
+      check(p.received === warmup + r.roundTrips, `the REP echoed ${p.received} requests, the REQ made ${warmup + r.roundTrips}`);
       const L = r.latencyUs;
       return {
         messages: r.roundTrips,
         capped: r.capped,
         p50Us: L.p50,
         p99Us: L.p99,
+        p999Us: L.p999,
         latencyUs: L,
         roundTripsPerSec: r.roundTrips / (r.totalMs / 1000),
+        reqCpuPct: r.cpu.pct,
+        cpu: { requester: r.cpu, replier: p.cpu },
+        ...(l ? { loadCpu: l.cpu, loadCpuPct: l.cpu?.pct } : {}),
       };
+    });
+  }
+  if (c.kind === "idlecpu") {
+    return supervise(async (spawn) => {
+      const idleMs = countOf(c, "idleMs");
+      const pull = spawn(lib, "idlepull", { endpoint: endpointFor("tcp"), idleMs });
+      const push = spawn(lib, "idlepush", { idleMs });
+      const { endpoint } = await pull.wait("ready");
+      await push.wait("ready");
+      push.send({ cmd: "connect", endpoint });
+      const pi = await pull.wait("idle");
+      const si = await push.wait("idle");
+      push.send({ cmd: "go" }); // the end marker: the PULL's receive must still work
+      const r = await pull.wait("result");
+      check(r.received === 2 && r.bad === 0, `the idle PULL got ${r.received} messages (${r.bad} wrong), expected hello and the end marker`);
+      return { messages: r.received, idleMs, idleCpuPct: pi.cpu.pct, cpu: { receiver: pi.cpu, sender: si.cpu } };
     });
   }
   if (c.kind === "pubsub") {
@@ -336,6 +393,16 @@ async function runOnce(c, lib) {
         check(r.badSize === 0, `subscriber ${i}: ${r.badSize} malformed messages`);
       }
       const delivered = rs.reduce((a, r) => a + r.received, 0);
+      const subCpu = rs.map((r) => r.cpu);
+      const mean = (xs) => xs.reduce((a, x) => a + x, 0) / xs.length;
+      // "subscriber": the mean of the subscribers' (each over its own first data message to end marker)
+      const subscriber = {
+        pct: mean(subCpu.map((x) => x.pct)),
+        userMs: mean(subCpu.map((x) => x.userMs)),
+        systemMs: mean(subCpu.map((x) => x.systemMs)),
+        wallMs: mean(subCpu.map((x) => x.wallMs)),
+        meanOf: subCpu.length,
+      };
       const span = Math.max(...rs.map((r) => r.t1)) - Math.min(...rs.map((r) => r.t0));
       return {
         messages: p.sent,
@@ -347,6 +414,8 @@ async function runOnce(c, lib) {
         publishPerSec: p.sent / (p.sendMs / 1000),
         spanMs: span,
         subscriberRssPeak: Math.max(...rs.map((r) => Math.max(r.maxRSS, r.rssPeakSampled))),
+        cpu: { publisher: p.cpu, subscriber },
+        subscriberCpu: subCpu,
       };
     });
   }
@@ -363,6 +432,8 @@ async function runOnce(c, lib) {
       router.send({ cmd: "baseline" });
       await router.wait("baseline"); // the router side's, with that one connection
       dealers.send({ cmd: "go" });
+      await dealers.wait("cpu-start"); // n more connected and round-tripped; now idle
+      router.send({ cmd: "cpu-start" });
       const d = await dealers.wait("result"); // n more connected, idle, measured
       router.send({ cmd: "report" });
       const r = await router.wait("result");
@@ -384,6 +455,7 @@ async function runOnce(c, lib) {
         routerExternalKiB: per(r, "external"),
         dealerSide: side(d),
         routerSide: side(r),
+        cpu: { dealers: d.cpu, router: r.cpu },
       };
     });
   }
@@ -397,6 +469,8 @@ async function runOnce(c, lib) {
       dealers.send({ cmd: "connect", endpoint });
       await dealers.wait("warm");
       dealers.send({ cmd: "go" });
+      await dealers.wait("cpu-start"); // warmed up; the timed part begins
+      router.send({ cmd: "cpu-start" });
       const d = await dealers.wait("result");
       router.send({ cmd: "report" });
       const r = await router.wait("result");
@@ -410,6 +484,7 @@ async function runOnce(c, lib) {
         connectMs: d.connectMs,
         elapsedMs: d.elapsedMs,
         roundTripsPerSec: d.roundTrips / (d.elapsedMs / 1000),
+        cpu: { dealers: d.cpu, router: r.cpu },
       };
     });
   }
@@ -549,6 +624,10 @@ async function main() {
     if (c.conns) entry.connections = countOf(c, "conns");
     if (c.window) entry.window = c.window;
     if (c.kind === "idle") entry.metrics = IDLE_METRICS;
+    entry.cpuRoles = cpuRolesOf(c);
+    if (c.delayMs) entry.replyDelayMs = c.delayMs;
+    if (c.idleMs) entry.idleMs = countOf(c, "idleMs");
+    if (c.load) entry.busyProcess = "bench/load.js";
     result.cases.push(entry);
     const dead = new Set(); // a library that failed this case is not run again on it
     process.stdout.write(`${c.id.padEnd(17)} `);
@@ -586,7 +665,12 @@ async function main() {
         runsOk: ok.length,
         runsFailed: entry.samples.filter((s) => s.lib === lib && !s.ok).length,
         [m.key]: summarize(ok.map((s) => s[m.key])),
-        ...(c.kind === "reqrep" ? { p99Us: summarize(ok.map((s) => s.p99Us)) } : {}),
+        ...(c.kind === "reqrep" ? { p50Us: summarize(ok.map((s) => s.p50Us)) } : {}),
+        // (the slow-server case has too few round trips for tail percentiles; its samples still have latencyUs)
+        ...(c.kind === "reqrep" && !c.delayMs ? { p99Us: summarize(ok.map((s) => s.p99Us)), p999Us: summarize(ok.map((s) => s.p999Us)) } : {}),
+        ...(c.load ? { loadCpuPct: summarize(ok.map((s) => s.loadCpuPct)) } : {}),
+        // CPU % per process (100 = one core), median over the runs
+        cpu: Object.fromEntries(entry.cpuRoles.map((r) => [r, summarize(ok.map((s) => s.cpu?.[r]?.pct))])),
         ...(c.kind === "pubsub" ? { dropPct: summarize(ok.map((s) => s.dropPct)) } : {}),
         ...(c.kind === "pushpull" ? { msgPerSec: summarize(ok.map((s) => s.msgPerSec)), MBps: summarize(ok.map((s) => s.MBps)) } : {}),
         ...(c.kind === "pushpull" ? { receiverRssPeak: summarize(ok.map((s) => s.receiverRssPeak)), senderRssStart: summarize(ok.map((s) => s.senderRssStart)), senderRssEnd: summarize(ok.map((s) => s.senderRssEnd)) } : {}),
@@ -600,6 +684,12 @@ async function main() {
       return o && z && z.median > 0 ? o.median / z.median : null;
     };
     entry.ratio = ratioOf(m.key);
+    if (m.cpu && entry.ratio !== null && entry.summary.zeromq[m.key].median < CPU_RATIO_MIN) {
+      // a ratio to a CPU % near 0 divides by noise: give the difference instead
+      entry.ratio = null;
+      entry.difference = entry.summary.omq[m.key].median - entry.summary.zeromq[m.key].median;
+      entry.ratioNote = `no ratio: zeromq < ${CPU_RATIO_MIN}% CPU`;
+    }
     if (entry.metrics) {
       entry.ratios = Object.fromEntries(entry.metrics.map((x) => [x.key, ratioOf(x.key)]));
       // pass/fail of each goal (bench/README.md), null if omq or zeromq has no result
@@ -660,21 +750,29 @@ function printTable(result) {
     const z = e.summary.zeromq;
     let ratio = e.ratio === null ? "—" : `${e.ratio.toFixed(2)}×`;
     if (e.ratio !== null) ratio += m.better === "higher" ? " ↑" : " ↓";
+    else if (Number.isFinite(e.difference)) ratio = `${e.difference >= 0 ? "+" : ""}${fmtCpu(e.difference)} pts`;
     const notes = [];
-    if (e.kind === "reqrep") notes.push(`p99 ${fmtNum(o.p99Us?.median)} vs ${fmtNum(z.p99Us?.median)} µs`);
+    if (e.kind === "reqrep" && e.replyDelayMs) notes.push(`median round trip ${fmtNum(o.p50Us?.median / 1000)} vs ${fmtNum(z.p50Us?.median / 1000)} ms (REP replies after ${e.replyDelayMs} ms)`);
+    else if (e.kind === "reqrep") notes.push(`p99 ${fmtNum(o.p99Us?.median)} vs ${fmtNum(z.p99Us?.median)} µs, p99.9 ${fmtNum(o.p999Us?.median)} vs ${fmtNum(z.p999Us?.median)} µs`);
+    if (e.kind === "idlecpu") notes.push(`connected, nothing arriving for ${fmtNum(e.idleMs / 1000)} s`);
     if (e.kind === "pubsub") notes.push(`dropped ${fmtPct(o.dropPct?.median)} vs ${fmtPct(z.dropPct?.median)}`);
     if (e.kind === "pushpull" && m.key === "MBps") notes.push(`${fmtNum(o.msgPerSec?.median)} vs ${fmtNum(z.msgPerSec?.median)} msg/s`);
     if (e.kind === "pushpull" && m.key === "msgPerSec") notes.push(`${fmtNum(o.MBps?.median)} vs ${fmtNum(z.MBps?.median)} MB/s`);
     if (e.kind === "routerrt") notes.push(`${e.connections} DEALERs, ${e.window} in flight; connecting (50 at a time) took ${fmtNum(o.connectMs?.median)} vs ${fmtNum(z.connectMs?.median)} ms`);
     const capped = LIBS.filter((l) => e.samples.some((s) => s.lib === l && s.ok && s.capped));
     if (capped.length) notes.push(`time-capped: ${capped.join(", ")}`);
-    rows.push([e.title, m.unit, cell(o[m.key]), cell(z[m.key]), ratio, notes.join("; ")]);
+    if (e.ratioNote) notes.push(e.ratioNote);
+    // CPU on a line of its own under the row (the table stays narrow)
+    const cpuLines = [cpuNote(e)];
+    if (e.busyProcess) cpuLines.push(`busy third process got ${fmtCpu(o.loadCpuPct?.median)} vs ${fmtCpu(z.loadCpuPct?.median)}% CPU`);
+    rows.push([e.title, m.unit, cell(o[m.key]), cell(z[m.key]), ratio, notes.join("; ")], ...cpuLines.map((l) => ["", "", "", "", "", l]));
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => [...r[i]].length)));
   const line = (r) => r.map((c, i) => c + " ".repeat(widths[i] - [...c].length)).join("  ").trimEnd();
   console.log("\n" + line(rows[0]));
   console.log(widths.map((w) => "─".repeat(w)).join("  "));
   for (const r of rows.slice(1)) console.log(line(r));
+  console.log("CPU: user + system CPU time of each process (all its threads) over its timed part / wall time; 100% = one core.");
   console.log("↑ higher is better (ratio > 1: omq faster); ↓ lower is better (ratio < 1: omq faster or smaller). MB = 10^6 bytes.");
   if (result.cases.some((e) => e.kind === "idle")) console.log("KiB/conn: (after − before) / connections, before = with one DEALER already connected (bench/README.md).");
 
@@ -714,7 +812,19 @@ function idleRows(e, cell) {
     if (side === "dealer") notes.push(`${e.connections} connected (50 at a time) in ${fmtNum(e.summary.omq.connectMs?.median)} vs ${fmtNum(e.summary.zeromq.connectMs?.median)} ms`);
     out.push([`${e.title}: ${side} side (arrayBuffers | RSS)`, "KiB/conn", both("omq"), both("zeromq"), r === null ? "—" : `RSS ${r.toFixed(2)}× ↓`, notes.join("; ")]);
   }
+  out.push(["", "", "", "", "", `${cpuNote(e)}, while idle`]);
   return out;
+}
+// "CPU omq 98/87% vs zeromq 60/75% (sender/receiver)": medians over the runs
+function cpuNote(e) {
+  const of = (lib) => (e.summary[lib].runsOk ? e.cpuRoles.map((r) => fmtCpu(e.summary[lib].cpu?.[r]?.median)).join("/") + "%" : "failed");
+  const roles = e.cpuRoles.map((r) => (r === "subscriber" ? "mean subscriber" : r)).join("/");
+  return `CPU omq ${of("omq")} vs zeromq ${of("zeromq")} (${roles})`;
+}
+function fmtCpu(x) {
+  if (!Number.isFinite(x)) return "—";
+  const a = Math.abs(x);
+  return a < 1 ? x.toFixed(2) : a < 10 ? x.toFixed(1) : x.toFixed(0);
 }
 function fmtPct(x) {
   return Number.isFinite(x) ? `${x.toFixed(1)}%` : "—";

@@ -9,8 +9,12 @@
 //
 // Started by bench/run.js with child_process.fork; it talks to run.js over the
 // IPC channel: it reports {type:"ready"} / {type:"result"} / {type:"status"},
-// and obeys {cmd:"connect"|"go"|"stop"|"status"|"exit"}. It exits by itself if
-// run.js goes away (IPC disconnect) or after args.hardMs.
+// and obeys {cmd:"connect"|"go"|"stop"|"status"|"exit"|"cpu-start"|"report"}.
+// It exits by itself if run.js goes away (IPC disconnect) or after args.hardMs.
+//
+// Every role measures its process's CPU time (process.cpuUsage(), user +
+// system, all threads) over its timed part and reports it as `cpu`
+// ({pct, userMs, systemMs, wallMs}; pct 100 = one core busy all the time).
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -104,6 +108,21 @@ function startRssSampler() {
   };
 }
 
+// CPU time of this process (every thread: the JS thread, libuv's and V8's
+// helpers, libzmq's I/O thread) from now until the returned function is
+// called; pct = (user + system) / wall, so 100 = one core busy all the time.
+function cpuMeter() {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  return () => {
+    const c = process.cpuUsage(c0);
+    const wallMs = performance.now() - t0;
+    const userMs = c.user / 1000;
+    const systemMs = c.system / 1000;
+    return { pct: wallMs > 0 ? (100 * (userMs + systemMs)) / wallMs : NaN, userMs, systemMs, wallMs };
+  };
+}
+
 const END = Buffer.alloc(0); // end marker for PUSH/PULL: a zero-length message
 const dataBuf = (size, tag = 0x44) => Buffer.alloc(size, tag); // 'D'
 
@@ -129,6 +148,7 @@ async function receiveLoop(sock, size) {
   let t0 = 0;
   let t1 = 0;
   let badSize = 0;
+  let stopCpu = null;
   status.phase = "receiving";
   for await (const [msg] of sock) {
     if (msg.length === 0) {
@@ -137,13 +157,16 @@ async function receiveLoop(sock, size) {
       t1 = now();
       break;
     }
-    if (count === 0) t0 = now();
+    if (count === 0) {
+      t0 = now();
+      stopCpu = cpuMeter();
+    }
     count++;
     if ((count & 1023) === 0) status.received = count;
     if (msg.length !== size) badSize++;
   }
   status.received = count;
-  return { received: count, t0, t1, elapsedMs: t1 - t0, badSize };
+  return { received: count, t0, t1, elapsedMs: t1 - t0, badSize, cpu: stopCpu?.() ?? null };
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -194,6 +217,12 @@ function indexBuf(i, size) {
 }
 const isReplyFor = (reply, i, size) => reply.length === size && reply.readUInt32LE(0) === i;
 
+// REQ→REP requests that bracket the timed round trips (not data: their length
+// differs from the data's), so the REP measures its CPU over the same span
+const CPU_START = Buffer.from("cpu-start");
+const CPU_STOP = Buffer.from("cpu-stop");
+const isMarker = (msg, marker) => msg.length === marker.length && marker.equals(msg);
+
 // --- roles ------------------------------------------------------------------
 
 const roles = {
@@ -231,12 +260,14 @@ const roles = {
     }
     const buf = dataBuf(args.size);
     const rssStart = process.memoryUsage.rss();
+    const stopCpu = cpuMeter();
     const r = await sendLoop(sock, buf, args.count, args.maxMs);
     const rssEnd = process.memoryUsage.rss();
     status.phase = "sending end marker";
     await sock.send(END);
+    const cpu = stopCpu();
     status.phase = "sent";
-    report({ type: "result", ...r, rssStart, rssEnd });
+    report({ type: "result", ...r, rssStart, rssEnd, cpu });
   },
 
   // PUSH and PULL in one process over inproc.
@@ -257,14 +288,24 @@ const roles = {
     status.phase = "done";
   },
 
-  // REP: echo until told to exit.
+  // REP: echo until told to exit (after args.delayMs, if set, for a slow
+  // server). The REQ brackets its timed round trips with CPU_START and
+  // CPU_STOP requests, so this side's CPU is measured over the same span;
+  // CPU_STOP also makes it report how many requests it echoed.
   async rep() {
     const sock = track(new lib.Reply({ linger: 0 }));
     await sock.bind(args.endpoint);
     report({ type: "ready", endpoint: sock.lastEndpoint });
     status.phase = "echoing";
+    let stopCpu = null;
     for await (const [msg] of sock) {
-      status.received++;
+      if (msg.length !== args.size && isMarker(msg, CPU_START)) stopCpu = cpuMeter();
+      else if (msg.length !== args.size && isMarker(msg, CPU_STOP)) {
+        report({ type: "result", received: status.received, cpu: stopCpu?.() ?? null });
+      } else {
+        status.received++;
+        if (args.delayMs) await sleep(args.delayMs);
+      }
       await sock.send(msg);
     }
   },
@@ -281,8 +322,13 @@ const roles = {
       await sock.send(buf);
       await sock.receive();
     }
+    // the REP measures its CPU from here to CPU_STOP
+    await sock.send(CPU_START);
+    await sock.receive();
+    report({ type: "measuring" }); // run.js starts the busy process's CPU meter
     status.phase = "measuring";
     const lat = new Float64Array(args.count);
+    const stopCpu = cpuMeter();
     const tStart = performance.now();
     const deadline = tStart + args.maxMs;
     let n = 0;
@@ -297,6 +343,10 @@ const roles = {
       if ((n & 63) === 0 && performance.now() > deadline) break;
     }
     const totalMs = performance.now() - tStart;
+    const cpu = stopCpu();
+    status.phase = "stopping the replier's CPU meter";
+    await sock.send(CPU_STOP);
+    await sock.receive();
     // median of each tenth of the run, in order: shows drift over the run
     const p50ByTenth = [];
     for (let k = 0; k < 10; k++) {
@@ -314,6 +364,7 @@ const roles = {
       capped: n < args.count,
       totalMs,
       badSize,
+      cpu,
       latencyUs: { min: sorted[0], p50: q(0.5), p90: q(0.9), p99: q(0.99), p999: q(0.999), max: sorted[n - 1], mean: sum / n, p50ByTenth },
     });
     status.phase = "done";
@@ -336,9 +387,11 @@ const roles = {
       await new Promise((r) => setTimeout(r, 2));
     }
     const rssStart = process.memoryUsage.rss();
+    const stopCpu = cpuMeter();
     const r = await sendLoop(sock, dataBuf(args.size), args.count, args.maxMs);
+    const cpu = stopCpu();
     const rssEnd = process.memoryUsage.rss();
-    report({ type: "result", ...r, rssStart, rssEnd });
+    report({ type: "result", ...r, rssStart, rssEnd, cpu });
     let stop = false;
     waitCmd("stop").then(() => (stop = true));
     status.phase = "sending end markers";
@@ -363,10 +416,15 @@ const roles = {
     let t1 = 0;
     let badSize = 0;
     let probed = false;
+    let stopCpu = null;
+    let cpu = null;
     for await (const [msg] of sock) {
       const tag = msg[0];
       if (tag === 0x44) {
-        if (count === 0) t0 = now();
+        if (count === 0) {
+          t0 = now();
+          stopCpu = cpuMeter();
+        }
         count++;
         if (msg.length !== args.size) badSize++;
         // a clock read every 64 messages: the last receipt is known to within
@@ -381,12 +439,14 @@ const roles = {
           status.phase = "receiving";
           report({ type: "ready" });
         }
-      } else if (tag === 0x45) break;
-      else badSize++;
+      } else if (tag === 0x45) {
+        cpu = stopCpu?.() ?? null; // first data message to the first end marker
+        break;
+      } else badSize++;
     }
     status.received = count;
     if (t1 === 0) t1 = now();
-    report({ type: "result", received: count, t0, t1, elapsedMs: t1 - t0, badSize, ...stopRss() });
+    report({ type: "result", received: count, t0, t1, elapsedMs: t1 - t0, badSize, cpu, ...stopRss() });
     status.phase = "done";
   },
 };
@@ -401,13 +461,16 @@ roles.router = async function router() {
   await sock.bind(args.endpoint);
   report({ type: "ready", endpoint: sock.lastEndpoint });
   let before = null;
+  let stopCpu = null; // from "cpu-start" (the DEALERs' timed or idle part began) to "report"
+  waitCmd("cpu-start").then(() => (stopCpu = cpuMeter()));
   waitCmd("baseline").then(async () => {
     before = await settledMemory();
     report({ type: "baseline" });
   });
   waitCmd("report").then(async () => {
+    const cpu = stopCpu?.() ?? null;
     const after = args.measure ? await settledMemory() : null;
-    report({ type: "result", received: status.received, echoed: status.sent, before, after });
+    report({ type: "result", received: status.received, echoed: status.sent, before, after, cpu });
   });
   status.phase = "echoing";
   for await (const [id, body] of sock) {
@@ -475,9 +538,12 @@ roles.dealers = async function dealers() {
 
   if (args.mode === "idle") {
     status.phase = "idle";
+    report({ type: "cpu-start" }); // run.js starts the ROUTER's CPU meter
+    const stopCpu = cpuMeter();
     await sleep(args.idleMs);
+    const cpu = stopCpu();
     const after = await settledMemory();
-    report({ type: "result", n, sent, received, bad, connectMs, before, after });
+    report({ type: "result", n, sent, received, bad, connectMs, before, after, cpu });
     status.phase = "done";
     return;
   }
@@ -507,9 +573,61 @@ roles.dealers = async function dealers() {
   status.phase = "warm-up round trips";
   await phase(args.warmup, args.maxMs);
   status.phase = "measuring";
+  report({ type: "cpu-start" }); // run.js starts the ROUTER's CPU meter
+  const stopCpu = cpuMeter();
   const r = await phase(args.count, args.maxMs);
-  report({ type: "result", n, window, sent, received, bad, connectMs, ...r });
+  const cpu = stopCpu();
+  report({ type: "result", n, window, sent, received, bad, connectMs, ...r, cpu });
   status.phase = "done";
+};
+
+// Idle socket: the PULL binds; the PUSH connects and sends one "hello" (so
+// the connection is up at both ends), then both sit idle for args.idleMs, the
+// PULL waiting in its receive loop with nothing arriving, and each reports
+// its CPU over that time ("idle"). Then, on "go", the PUSH sends the end
+// marker and the PULL, still in the same loop, must get it.
+const HELLO = Buffer.from("hello");
+roles.idlepull = async function idlepull() {
+  const sock = track(new lib.Pull({ linger: 0 }));
+  await sock.bind(args.endpoint);
+  report({ type: "ready", endpoint: sock.lastEndpoint });
+  status.phase = "waiting for hello";
+  let received = 0;
+  let bad = 0;
+  for await (const [msg] of sock) {
+    received++;
+    status.received = received;
+    if (received === 1) {
+      if (!isMarker(msg, HELLO)) bad++;
+      status.phase = "idle, waiting in receive";
+      const stopCpu = cpuMeter();
+      setTimeout(() => {
+        report({ type: "idle", cpu: stopCpu() });
+        status.phase = "waiting for the end marker";
+      }, args.idleMs);
+    } else if (msg.length === 0) break;
+    else bad++;
+  }
+  report({ type: "result", received, bad });
+  status.phase = "done";
+};
+roles.idlepush = async function idlepush() {
+  const sock = track(new lib.Push({ linger: 0 }));
+  report({ type: "ready" });
+  const { endpoint } = await waitCmd("connect");
+  sock.connect(endpoint);
+  status.phase = "sending hello";
+  await sock.send(HELLO);
+  status.sent = 1;
+  status.phase = "idle";
+  const stopCpu = cpuMeter();
+  await sleep(args.idleMs);
+  report({ type: "idle", cpu: stopCpu() });
+  await waitCmd("go");
+  status.phase = "sending end marker";
+  await sock.send(END);
+  status.sent = 2;
+  status.phase = "sent";
 };
 
 const run = roles[role];
