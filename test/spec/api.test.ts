@@ -183,7 +183,7 @@ describe("options", () => {
     expect(push.maxMessageSize).toBe(-1);
     expect(push.handshakeInterval).toBe(30000);
     expect(push.backlog).toBe(100);
-    expect(push.busyPoll).toBe(50);
+    expect(push.busyPoll).toBe(-1); // omq only: adaptive
     expect(push.multicastHops).toBe(1);
     const pull = s(new Pull());
     expect(pull.receiveHighWaterMark).toBe(1000);

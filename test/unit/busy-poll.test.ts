@@ -46,7 +46,7 @@ describe("busy polling", () => {
     p.waitBegins(20_000);
     expect(isSpinning()).toBe(false);
     p.waitBegins(20_000);
-    p.waitEnds(); // served while spinning
+    p.waitEnds(0); // served while spinning
     await spinEnds();
     expect(p).toMatchObject({ backoff: 0, skip: 0 });
   }, T);
@@ -64,7 +64,7 @@ describe("busy polling", () => {
     for (let i = 0; i < 256; i++) p.waitBegins(1);
     p.waitBegins(1_000);
     expect(isSpinning()).toBe(true);
-    p.waitEnds();
+    p.waitEnds(0);
     await spinEnds();
     expect(p.backoff).toBe(0);
   }, T);
@@ -74,13 +74,13 @@ describe("busy polling", () => {
     const chatty = new BusyPoller();
     bulk.waitBegins(5_000);
     chatty.waitBegins(5_000);
-    chatty.waitEnds();
+    chatty.waitEnds(0);
     await spinEnds();
     expect(bulk).toMatchObject({ backoff: 1, skip: 1 });
     expect(chatty).toMatchObject({ backoff: 0, skip: 0 });
     chatty.waitBegins(5_000);
     expect(isSpinning()).toBe(true);
-    chatty.waitEnds();
+    chatty.waitEnds(0);
     await spinEnds();
     expect(chatty.backoff).toBe(0);
   }, T);
