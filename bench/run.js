@@ -74,6 +74,7 @@ const CASES = [
   pp("ipc-256", "ipc", 256, 3_000_000, 80_000),
   pp("ipc-4k", "ipc", 4 * KiB, 450_000, 30_000),
   pp("ipc-64k", "ipc", 64 * KiB, 40_000, 4_000),
+  pp("ipc-1m", "ipc", MiB, 2_000, 200),
   { id: "inproc-16", kind: "inproc", title: "PUSH→PULL inproc 16 B, 1 process", size: 16, count: [6_000_000, 100_000] },
   { id: "reqrep-16", kind: "reqrep", title: "REQ↔REP tcp 16 B round trip", size: 16, count: [40_000, 4_000], warmup: [1_000, 200] },
   // the same while a third process (bench/load.js) spins on a core: REQ, REP

@@ -71,7 +71,7 @@ export const ipcTransport: Transport = {
     }
     const path = socketPath(e);
     const address = e.abstract ? `ipc://@${e.path}` : `ipc://${e.path}`;
-    const server = createServer({ noDelay: true });
+    const server = createServer({ noDelay: true, pauseOnConnect: true });
     try {
       await listen(server, path, host.options.backlog);
     } catch (err) {

@@ -2,7 +2,7 @@
 // ZMTP engine and session, and a connecter that dials, retries with libzmq's
 // backoff and reports the zeromq.js event sequence. tcp.ts and ipc.ts only
 // say how to listen and how to dial.
-import type { OnReadOpts, Server, Socket as NetSocket } from "node:net";
+import { type OnReadOpts, type Server, Socket as NetSocket } from "node:net";
 import { ZmqError, fromSystemError } from "../lib/core/errors.js";
 import type { Binding, ConnectOptions, Connection, TransportHost } from "../lib/core/transport.js";
 import type { CodecFactory } from "../lib/zmtp/framing.js";
@@ -35,8 +35,7 @@ let sharedScratch: Buffer | undefined;
  * its own, handed on without a copy. When the engine is assembling a large
  * body, the read lands straight in the body's missing part: one copy and as
  * many bytes per syscall as the kernel has, as libzmq reads large messages.
- * Node offers `onread` only for sockets it connects, so accepted connections
- * keep 'data' events.
+ * Accepted connections get the same through adopt().
  */
 class DirectReads {
   private engine: StreamEngine | undefined;
@@ -121,6 +120,36 @@ export function applySocketOptions(s: NetSocket, host: TransportHost): void {
   s.unref();
 }
 
+/**
+ * An accepted connection with net's `onread`, so large bodies are read
+ * straight into their message as on connections omq dials (one copy instead
+ * of two; libzmq does the same). Node offers `onread` only to sockets it
+ * creates, so the accepted socket's handle (the server pauses new
+ * connections, so nothing has been read) goes to a new net.Socket made with
+ * `onread`; the old wrapper is destroyed without its handle, which tells the
+ * server the connection count. Node internals (`_handle`, the `handle`
+ * option): where they are missing, the accepted socket is used as it is,
+ * with 'data' events.
+ */
+function adopt(s: NetSocket, onread: OnReadOpts): NetSocket {
+  const inner = s as unknown as { _handle: unknown };
+  const handle = inner._handle;
+  if (handle === null || handle === undefined) {
+    s.resume();
+    return s;
+  }
+  let adopted: NetSocket;
+  try {
+    adopted = new NetSocket({ handle, readable: true, writable: true, onread } as ConstructorParameters<typeof NetSocket>[0]);
+  } catch {
+    s.resume();
+    return s;
+  }
+  inner._handle = null;
+  s.destroy();
+  return adopted;
+}
+
 /** A listening endpoint and the sessions of the peers it accepted. */
 export class StreamListener implements Binding, SessionOwner {
   private readonly sessions = new Set<Session>();
@@ -142,11 +171,13 @@ export class StreamListener implements Binding, SessionOwner {
       s.destroy();
       return;
     }
-    applySocketOptions(s, this.host);
+    const reads = new DirectReads();
+    const stream = adopt(s, reads.options);
+    applySocketOptions(stream, this.host);
     this.host.emit({ type: "accept", address: this.address });
     const session = new Session(this.host, this.address, false, this);
     this.sessions.add(session);
-    startEngine(s, this.host, session);
+    startEngine(stream, this.host, session, stream === s ? undefined : reads);
   }
 
   sessionDisconnected(): void {}

@@ -31,7 +31,7 @@ export const tcpTransport: Transport = {
     const o = host.options;
     const h = bindHost(ep.host, o.ipv6);
     return new Promise((resolve, reject) => {
-      const server = createServer({ noDelay: true, pauseOnConnect: false });
+      const server = createServer({ noDelay: true, pauseOnConnect: true });
       const onError = (err: Error) => reject(fromSystemError(err, ep.address));
       server.once("error", onError);
       server.listen({ host: h, port: ep.port === "*" ? 0 : ep.port, backlog: o.backlog, ipv6Only: false }, () => {
