@@ -10,7 +10,12 @@ export { Observer, type Event, type EventType, type EventError } from "./api/obs
 export { messageMetadata, type MessageMeta } from "./core/message.js";
 export { Proxy } from "./api/proxy.js";
 export { Socket } from "./api/socket.js";
-export * from "./api/socket-classes.js";
+export {
+  type SocketOptions, type WritableOptions, type ReadableOptions, type Writable, type Readable, type RoutingOptions,
+  type PublisherOptions, type SubscriberOptions, type RequestOptions, type DealerOptions, type RouterOptions,
+  type PushPullOptions, type XPublisherOptions, type SocketTypeString,
+  Pair, Publisher, Subscriber, Request, Reply, Dealer, Router, Push, Pull, XPublisher, XSubscriber, socket,
+} from "./api/socket-classes.js";
 
 /** The libzmq version whose behaviour omq matches (ported code gates on it). */
 export const version = "4.3.5";

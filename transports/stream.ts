@@ -28,11 +28,11 @@ const READ_SIZE = 64 * 1024;
 let sharedScratch: Buffer | undefined;
 
 /**
- * Reads for a socket we dial, through net's `onread`. While reads are small,
- * they land in the shared scratch buffer and are copied out (frames are views
- * of their chunk: a 7-byte read must not keep 64 KiB alive). After a read that
- * filled at least half its buffer the next one gets a fresh 64 KiB buffer of
- * its own, handed on without a copy. When the engine is assembling a large
+ * Reads for a socket we dial, through net's `onread`. Reads land in the
+ * shared scratch buffer and are copied out (frames are views of their chunk:
+ * a 7-byte read must not keep 64 KiB alive). After a read that filled its
+ * buffer the next one gets a fresh 64 KiB buffer of its own, handed on
+ * without a copy. When the engine is assembling a large
  * body, the read lands straight in the body's missing part: one copy and as
  * many bytes per syscall as the kernel has, as libzmq reads large messages.
  * Accepted connections get the same through adopt().
@@ -55,7 +55,10 @@ class DirectReads {
     },
     callback: (n: number, buf: Uint8Array): boolean => {
       if (buf === this.target) {
+        // the body's own memory: the next read (often nothing, the
+        // connection going idle) starts in the shared buffer again
         this.target = undefined;
+        this.busy = false;
         this.engine!.directRead(n);
         return true;
       }
@@ -64,8 +67,10 @@ class DirectReads {
         chunk = Buffer.allocUnsafe(n);
         chunk.set(buf.subarray(0, n));
       } else chunk = Buffer.from(buf.buffer, buf.byteOffset, n);
-      // at most 2x held for the reads handed on as they are
-      this.busy = n * 2 >= buf.length;
+      // a full read says more is queued: the next read gets a buffer of its
+      // own (handed on uncopied); a partial one drained the socket, so an
+      // idle connection goes back to the shared buffer and pins nothing
+      this.busy = n === buf.length;
       if (this.engine !== undefined) this.engine.input(chunk);
       else this.early.push(chunk);
       return true;

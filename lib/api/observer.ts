@@ -67,7 +67,7 @@ export class Observer implements AsyncIterable<Event> {
     if (this.isClosed) return;
     if (this.emitterMode) {
       const s = this.listeners.get(e.type);
-      if (s) for (const l of s) queueMicrotask(() => l(e));
+      if (s) for (const l of s) queueMicrotask(() => s.has(l) && l(e));
       return;
     }
     const w = this.waiters.shift();

@@ -42,8 +42,8 @@ export interface Engine {
   destroy(): void;
 }
 
-/** The engine's owner (a Session). Neither call is made re-entrantly from
- * inside an owner's own call into the engine. */
+/** The engine's owner (a Session). engineClosed may come from inside the
+ * owner's own call to destroy() or endGracefully(); engineReady never does. */
 export interface EngineOwner {
   /** Handshake complete; the owner must call attachPipe() now. */
   engineReady(engine: Engine, peer: EnginePeer): void;

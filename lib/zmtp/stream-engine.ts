@@ -70,8 +70,10 @@ export class StreamEngine implements Engine, InboundHost, OutboundSource {
     stream.on("finish", () => {
       // Everything is written and our FIN sent: waiting for the peer's FIN must
       // not keep the process alive (libzmq closes the fd at this point). An
-      // unref'd timer bounds how long the fd lingers if the peer never closes.
+      // unref'd timer bounds how long the fd lingers if the peer never closes;
+      // none while data the peer sent before closing waits for the reader.
       stream.unref();
+      if (this.phase !== "ending") return;
       const t = setTimeout(() => this.destroy(), FIN_WAIT_MS);
       t.unref();
       this.finTimer = t;
@@ -260,7 +262,7 @@ export class StreamEngine implements Engine, InboundHost, OutboundSource {
         if (data.length > PING_MIN_DATA + PING_MAX_CONTEXT) throw malformed(`PING of ${data.length} data bytes (at most ${PING_MIN_DATA + PING_MAX_CONTEXT})`);
         const { ttl, context } = parsePing(data);
         this.out.pong(context);
-        if (ttl > 0) this.heartbeats.peerTtl(ttl * 100);
+        if (ttl > 0 && this.phase === "active" && this.in.peerEnded === undefined) this.heartbeats.peerTtl(ttl * 100);
         return;
       }
       case CMD_PONG:
@@ -289,7 +291,11 @@ export class StreamEngine implements Engine, InboundHost, OutboundSource {
    * full pipe is still delivered (as libzmq, which stops reading instead). */
   private peerGone(err: unknown): void {
     if (this.phase === "closed") return;
-    if (this.phase === "active" && this.in.peerGone(err)) return;
+    if (this.phase === "active" && this.in.peerGone(err)) {
+      // nothing more can arrive: silence is no reason to drop what is held
+      this.heartbeats.stop();
+      return;
+    }
     this.fail(this.isReady ? "active" : "handshake", "other", err);
   }
 

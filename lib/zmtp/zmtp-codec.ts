@@ -30,11 +30,12 @@ const REVISION_2_0 = 1;
  * is not a ZMTP peer. */
 const MAX_PREAMBLE = 12 + 9 + 255;
 const MAX_IDENTITY = 255;
+const EMPTY = Buffer.alloc(0);
 
 type Step = "signature" | "revision" | "v3" | "legacy-greeting" | "identity";
 
 class ZmtpNegotiation implements Preamble {
-  private acc: Buffer = Buffer.alloc(0);
+  private acc: Buffer = EMPTY;
   private step: Step = "signature";
   private legacy: LegacyPeer["revision"] | undefined;
   private peerType: number | undefined;
@@ -84,6 +85,7 @@ class ZmtpNegotiation implements Preamble {
       if (r.state === "error") throw protocolError(r.zmtpCode, r.reason);
       if (r.state === "need-more") return this.incomplete();
       const g = r.greeting;
+      this.acc = EMPTY;
       return { peer: { mechanism: g.mechanism, asServer: g.asServer, subscriptionCommands: g.minor >= 1 }, rest: r.rest };
     }
     if (this.step === "legacy-greeting") {
@@ -107,7 +109,13 @@ class ZmtpNegotiation implements Preamble {
   /** Our identity frame in the peer's framing (a final frame, no MORE). */
   private identityFrame(): Buffer {
     const id = this.self.routingId;
-    return this.legacy === "2.0" ? Buffer.concat([Buffer.of(0, id.length), id]) : Buffer.concat([Buffer.of(id.length + 1, 0), id]);
+    if (this.legacy === "2.0") return Buffer.concat([Buffer.of(0, id.length), id]);
+    if (id.length + 1 < 0xff) return Buffer.concat([Buffer.of(id.length + 1, 0), id]);
+    // RFC 13: lengths from 255 up take 0xFF and 8 bytes
+    const h = Buffer.alloc(10);
+    h[0] = 0xff;
+    h.writeUInt32BE(id.length + 1, 5);
+    return Buffer.concat([h, id]);
   }
 
   /** The peer's identity frame at identityAt, in its framing. */
@@ -142,6 +150,7 @@ class ZmtpNegotiation implements Preamble {
     if (size > MAX_IDENTITY) throw protocolError(ERR_ZMTP_INVALID_METADATA, `peer identity of ${size} bytes exceeds ${MAX_IDENTITY}`);
     if (a.length < o + size) return this.incomplete();
     const legacy: LegacyPeer = { revision: this.legacy!, identity: Buffer.from(a.subarray(o, o + size)) };
+    this.acc = EMPTY; // `rest` is a view: the connection keeps only what it needs
     if (this.peerType !== undefined) legacy.socketType = this.peerType;
     return {
       peer: { mechanism: "NULL", asServer: false, subscriptionCommands: false, legacy },

@@ -59,6 +59,18 @@ describe("the staged ZMTP greeting", () => {
     expect(done!.peer.legacy).toEqual({ revision: "1.0", socketType: 8, identity: Buffer.alloc(0) });
   }, T);
 
+  it("an identity of 254 or 255 bytes goes to a ZMTP 1.0 peer in RFC 13's long form", () => {
+    for (const n of [253, 254, 255]) {
+      const codec = zmtpCodec({ ...self, routingId: Buffer.alloc(n, 0x69) });
+      codec.preamble.start();
+      const sent: Buffer[] = [];
+      codec.preamble.feed(Buffer.from([0xff, 0, 0, 0, 0, 0, 0, 0, 1, 0x7f, 0]), (b) => sent.push(Buffer.from(b)));
+      const frame = Buffer.concat(sent).subarray(2); // after major and socket type
+      if (n + 1 < 255) expect([frame[0], frame[1], frame.length]).toEqual([n + 1, 0, n + 2]);
+      else expect([frame[0], Number(frame.readBigUInt64BE(1)), frame[9], frame.length]).toEqual([0xff, n + 1, 0, n + 10]);
+    }
+  }, T);
+
   it("refuses revision 2 and a preamble that never completes", () => {
     expect(() => run(Buffer.from([0xff, 0, 0, 0, 0, 0, 0, 0, 1, 0x7f, 2]), 1)).toThrow(/revision 2/);
     // a 2.0 greeting whose identity frame is long: over the preamble's bound before it completes

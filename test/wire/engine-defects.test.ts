@@ -120,10 +120,58 @@ describe("engine defects", () => {
     expect(types).toEqual(["handshake:error:protocol"]);
   }, 20_000);
 
-  it("an idle connection holds (almost) no array buffers: no encoder slab, no read buffer of its own", async () => {
-    const { stdout } = await run(process.execPath, ["--expose-gc", IDLE, "200"], { timeout: 60_000 });
-    const { perConnection } = JSON.parse(stdout.trim().split("\n").at(-1)!) as { perConnection: number };
-    // per DEALER+ROUTER pair, both ends of the connection in one process
-    expect(perConnection).toBeLessThan(8 * 1024);
-  }, 90_000);
+  for (const size of [5, 40_000, 300_000]) {
+    it(`an idle connection holds (almost) no array buffers: no encoder slab, no read buffer of its own (last message ${size} B)`, async () => {
+      const { stdout } = await run(process.execPath, ["--expose-gc", IDLE, "200", String(size)], { timeout: 60_000 });
+      const { perConnection } = JSON.parse(stdout.trim().split("\n").at(-1)!) as { perConnection: number };
+      // per DEALER+ROUTER pair, both ends of the connection in one process
+      expect(perConnection).toBeLessThan(8 * 1024);
+    }, 90_000);
+  }
+
+  it("data a peer sent before closing is delivered to a slow reader even with heartbeats on (silence from a closed peer is no reason to drop it)", async () => {
+    const { port } = await rawServer((p, s) => {
+      p.write(greeting(), ready("ROUTER"));
+      p.write(...Array.from({ length: 20_000 }, (_, i) => frame(`m${i}`)));
+      s.end();
+    });
+    const dealer = new Dealer({ linger: 0, receiveHighWaterMark: 10, heartbeatInterval: 100, heartbeatTimeout: 200 });
+    closers.push(dealer);
+    const ends: string[] = [];
+    dealer.events.on("disconnect", (e) => ends.push(`disconnect ${e.error?.code ?? ""}`));
+    dealer.connect(`tcp://127.0.0.1:${port}`);
+    await new Promise((r) => setTimeout(r, 1500)); // the reader is busy elsewhere; several heartbeat timeouts pass
+    const got = await collect(dealer, 20_000, 20_000);
+    expect(got.length).toBe(20_000);
+    expect(got[19_999]![0]!.toString()).toBe("m19999");
+    expect(ends.filter((e) => e.includes("ETIMEDOUT"))).toEqual([]);
+  }, 40_000);
+
+  it("the pgm sender's encoder reuses its slabs (no growth per message)", async () => {
+    const { Fragmenter } = await import("../../transports/pgm/fragmenter.js");
+    let bytes = 0;
+    const f = new Fragmenter(1400, 0, (b) => (bytes += b.length));
+    for (let i = 0; i < 200_000; i++) f.add([Buffer.alloc(100, i & 0xff)]);
+    f.flush();
+    const retired = (f as unknown as { encoder: { retired: unknown[] } }).encoder.retired.length;
+    expect(bytes).toBeGreaterThan(200_000 * 100);
+    expect(retired).toBeLessThan(4);
+  }, 20_000);
+
+  it("Observer.off() also stops an event already on its way to the listener", async () => {
+    const router = new Router({ linger: 0 });
+    closers.push(router);
+    const seen: string[] = [];
+    const l = (e: Event) => seen.push(e.type);
+    router.events.on("bind", l);
+    const bound = router.bind("tcp://127.0.0.1:*");
+    await bound;
+    expect(seen).toEqual(["bind"]);
+    router.events.on("close", l);
+    const unbound = router.unbind(router.lastEndpoint!);
+    router.events.off("close", l); // the "close" event is queued, not yet delivered
+    await unbound;
+    await new Promise((r) => setImmediate(r));
+    expect(seen).toEqual(["bind"]);
+  }, 10_000);
 });

@@ -54,6 +54,8 @@ export class Fragmenter {
         if (this.pos === end) this.finish();
       }
     }
+    // the bytes are copied into packets: the encoder may reuse its slabs
+    this.encoder.released(this.encoder.lastBatch);
   }
 
   /** Emit the partly filled packet, if any (end of a batch). */
