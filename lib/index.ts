@@ -45,7 +45,7 @@ export const capability = {
   get wss() {
     return hasTransport("wss");
   },
-  curve: false,
+  curve: true,
   gssapi: false,
   norm: false,
   tipc: false,

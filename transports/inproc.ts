@@ -27,6 +27,13 @@ class InprocBinding implements InprocEntry, Binding {
     readonly host: TransportHost,
   ) {}
 
+  openPipe(self: PeerInfo): PipeEnd | undefined {
+    if (this.host.closed || !socketTypesCompatible(self.socketType ?? "", this.host.socketType)) return undefined;
+    const [local, remote] = pipePair(peerOf(this.host, this.address, true), self, true, true);
+    this.host.attachPipe(remote);
+    return local;
+  }
+
   close(): void {
     const reg = this.host.context.inproc;
     if (reg.get(this.name) === this) reg.delete(this.name);

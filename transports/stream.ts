@@ -6,7 +6,9 @@ import { type OnReadOpts, type Server, Socket as NetSocket } from "node:net";
 import { ZmqError, fromSystemError } from "../lib/core/errors.js";
 import type { Binding, ConnectOptions, Connection, TransportHost } from "../lib/core/transport.js";
 import type { CodecFactory } from "../lib/zmtp/framing.js";
-import { NullMechanism } from "../lib/zmtp/mechanisms/null.js";
+import type { MechanismSelf } from "../lib/zmtp/mechanisms/mechanism.js";
+import { makeMechanism } from "../lib/zmtp/mechanisms/select.js";
+import { zapConnector } from "../lib/zmtp/mechanisms/zap.js";
 import { Session, type SessionOwner } from "../lib/zmtp/session.js";
 import { StreamEngine } from "../lib/zmtp/stream-engine.js";
 import { zmtpCodec } from "../lib/zmtp/zmtp-codec.js";
@@ -95,9 +97,16 @@ export function startEngine(
 ): StreamEngine {
   const o = host.options;
   const t = host.type;
-  const mechanism = new NullMechanism({ socketType: host.socketType, sendsIdentity: t.sendsIdentity, routingId: o.routingId });
-  const self = { mechanism: mechanism.name, asServer: mechanism.asServer, socketType: t.number, routingId: o.routingId ?? EMPTY };
-  const engine = new StreamEngine(stream, codec(self), {
+  const routingId = o.routingId ?? EMPTY;
+  const self: MechanismSelf = { socketType: host.socketType, sendsIdentity: t.sendsIdentity, routingId };
+  const mechanism = makeMechanism(self, o, {
+    zap: zapConnector(host.context, { socketType: "DEALER", endpoint: session.address, locallyInitiated: true }),
+    // libzmq: the peer's IP for tcp; nothing it could say for ipc here
+    address: stream.remoteAddress ?? "",
+    routingId,
+  });
+  const codecSelf = { mechanism: mechanism.name, asServer: mechanism.asServer, socketType: t.number, routingId };
+  const engine = new StreamEngine(stream, codec(codecSelf), {
     socketType: host.socketType,
     maxMessageSize: o.maxMessageSize,
     handshakeInterval: o.handshakeInterval,

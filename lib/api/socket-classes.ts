@@ -55,14 +55,27 @@ export interface SocketOptions {
    * recent waits (200 µs to 1 ms, none for waits longer than that); a number
    * is a fixed window in µs; 0 never spins. See README "Busy polling". */
   busyPoll: number;
+  /** ZMQ_PLAIN_SERVER: be the PLAIN server (clients are checked by the ZAP handler). */
   plainServer: boolean;
+  /** ZMQ_PLAIN_USERNAME / ZMQ_PLAIN_PASSWORD: be a PLAIN client (1-255 bytes). */
   plainUsername: string | null;
   plainPassword: string | null;
+  /** ZMQ_CURVE_SERVER: be the CURVE server (needs curveSecretKey). */
   curveServer: boolean;
-  curvePublicKey: string | null;
-  curveSecretKey: string | null;
-  curveServerKey: string | null;
+  /** ZMQ_CURVE_PUBLICKEY / _SECRETKEY / _SERVERKEY: read as 40-character Z85
+   * strings; set as Z85 strings or 32-byte Buffers. A server key makes a CURVE client. */
+  get curvePublicKey(): string | null;
+  set curvePublicKey(v: string | Uint8Array | null);
+  get curveSecretKey(): string | null;
+  set curveSecretKey(v: string | Uint8Array | null);
+  get curveServerKey(): string | null;
+  set curveServerKey(v: string | Uint8Array | null);
+  /** ZMQ_ZAP_DOMAIN (RFC 27): the domain sent to the ZAP handler; NULL
+   * connections go through ZAP only when it is set. */
   zapDomain: string | null;
+  /** ZMQ_ZAP_ENFORCE_DOMAIN: with no ZAP handler bound, fail the handshake
+   * instead of letting NULL (with a domain) and CURVE clients in. */
+  zapEnforceDomain: boolean;
   /** ZMQ_RATE, kbit/s (pgm; default 100). */
   rate: number;
   /** ZMQ_RECOVERY_IVL, ms (pgm; default 10000). */
@@ -103,7 +116,11 @@ export interface RoutingOptions {
   routingId: string | null;
 }
 
-type Ctor<T> = Partial<T> & { context?: Context };
+type CurveKeyName = "curvePublicKey" | "curveSecretKey" | "curveServerKey";
+/** Constructor options: every option, keys also as 32-byte Buffers. */
+type Ctor<T> = Partial<Omit<T, CurveKeyName>> & { context?: Context } & {
+  [K in CurveKeyName & keyof T]?: string | Uint8Array | null;
+};
 
 export interface Pair extends SocketOptions, WritableOptions, ReadableOptions, Writable, Readable {}
 export class Pair extends Socket {

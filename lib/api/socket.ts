@@ -10,7 +10,8 @@ import { NOT_YET, WaitQueue } from "./wait-queue.js";
 import { type MessageLike, type Msg, toFrames } from "../core/message.js";
 import type { Event } from "../core/events.js";
 import { Observer } from "./observer.js";
-import { type OptionValues, defaultValues, normalizeOption, optionNamesFor, publicValue } from "../core/options.js";
+import { type OptionValues, applySecurityOption, defaultValues, normalizeOption, optionNamesFor, publicValue } from "../core/options.js";
+import { loadSodium } from "../zmtp/mechanisms/sodium.js";
 import type { PipeEnd } from "../core/pipe.js";
 import { type SocketTypeDescriptor, type SocketTypeName, findSocketType } from "../core/socket-type.js";
 import type { Pattern, PatternHost } from "../core/pattern.js";
@@ -68,7 +69,7 @@ export abstract class Socket {
     for (const [k, v] of Object.entries(options)) {
       if (k === "context") continue;
       if (!allowed.has(k)) throw new TypeError(`Unknown option for ${typeName} socket: ${k}`);
-      this._opts[k] = normalizeOption(k, v);
+      this.storeOption(k, v);
     }
     const self = this;
     const patternHost: PatternHost = {
@@ -115,9 +116,10 @@ export abstract class Socket {
     return this.lastEndpointValue;
   }
 
-  /** null until PLAIN/CURVE exist (capability.curve is false). */
+  /** ZMQ_MECHANISM: what the security options chose (the last one set wins, as libzmq). */
   get securityMechanism(): "plain" | "curve" | null {
-    return null;
+    const m = this._opts.mechanism;
+    return m === "null" ? null : m;
   }
 
   private assertOpen(): void {
@@ -308,8 +310,16 @@ export abstract class Socket {
   /** @internal */
   _setOption(name: string, value: unknown): void {
     if (this.isClosed) throw zmqError("ENOTSOCK");
-    this._opts[name] = normalizeOption(name, value);
+    this.storeOption(name, value);
     if (name === "sendHighWaterMark" || name === "receiveHighWaterMark") this._applyHwms();
+  }
+
+  private storeOption(name: string, value: unknown): void {
+    const v = normalizeOption(name, value);
+    this._opts[name] = v;
+    applySecurityOption(this._opts, name, v);
+    // CURVE's cryptography loads on first use, ahead of the first handshake
+    if (this._opts.mechanism === "curve") loadSodium().catch(() => {});
   }
 
   /** @internal */

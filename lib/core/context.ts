@@ -2,6 +2,7 @@
 // Properties without meaning in a single-threaded runtime (ioThreads...) are
 // accepted and stored.
 import { OptionRangeError } from "./errors.js";
+import type { PeerInfo, PipeEnd } from "./pipe.js";
 
 export interface ContextOptions {
   blocky?: boolean;
@@ -14,6 +15,10 @@ export interface ContextOptions {
 /** Something registered under an inproc name (the inproc transport owns it). */
 export interface InprocEntry {
   readonly kind: string;
+  /** A bound socket: a pipe to it for something that is not a socket (a
+   * security server's line to its ZAP handler, as libzmq's session makes);
+   * `self` describes the opener to the bound socket. */
+  openPipe?(self: PeerInfo): PipeEnd | undefined;
 }
 
 export class Context {

@@ -3,6 +3,7 @@
 // constructor options objects are validated against it.
 import { OptionRangeError, ZmqError } from "./errors.js";
 import type { SocketTypeDescriptor } from "./socket-type.js";
+import { z85Decode, z85Encode } from "./z85.js";
 
 type Kind = "int" | "bool" | "id" | "bytes" | "string" | "verbosity" | "key";
 
@@ -15,12 +16,9 @@ interface OptionSpec {
   /** "send"/"receive": sockets that can; "type": the types whose descriptor
    * lists it; absent: every socket. */
   readonly on?: "send" | "receive" | "type";
-  /** Not built yet: any value but the default is refused (ENOTSUP). */
-  readonly unsupported?: string;
 }
 
 const INT_MAX = 2 ** 31 - 1;
-const CURVE_NOTE = "CURVE/PLAIN security is not built yet (capability.curve is false)";
 
 export const OPTION_SPECS: readonly OptionSpec[] = [
   { name: "sendHighWaterMark", kind: "int", def: 1000, min: 0, max: INT_MAX, on: "send" },
@@ -47,14 +45,15 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   // -1 (default): adapted to the socket's recent waits; 0: never
   { name: "busyPoll", kind: "int", def: -1, min: -1, max: 1_000_000 },
   { name: "backlog", kind: "int", def: 100, min: 0, max: INT_MAX },
-  { name: "plainServer", kind: "bool", def: false, unsupported: CURVE_NOTE },
-  { name: "plainUsername", kind: "string", def: null, unsupported: CURVE_NOTE },
-  { name: "plainPassword", kind: "string", def: null, unsupported: CURVE_NOTE },
-  { name: "curveServer", kind: "bool", def: false, unsupported: CURVE_NOTE },
-  { name: "curvePublicKey", kind: "key", def: null, unsupported: CURVE_NOTE },
-  { name: "curveSecretKey", kind: "key", def: null, unsupported: CURVE_NOTE },
-  { name: "curveServerKey", kind: "key", def: null, unsupported: CURVE_NOTE },
-  { name: "zapDomain", kind: "string", def: null, unsupported: CURVE_NOTE },
+  { name: "plainServer", kind: "bool", def: false },
+  { name: "plainUsername", kind: "string", def: null },
+  { name: "plainPassword", kind: "string", def: null },
+  { name: "curveServer", kind: "bool", def: false },
+  { name: "curvePublicKey", kind: "key", def: null },
+  { name: "curveSecretKey", kind: "key", def: null },
+  { name: "curveServerKey", kind: "key", def: null },
+  { name: "zapDomain", kind: "string", def: null },
+  { name: "zapEnforceDomain", kind: "bool", def: false },
   { name: "rate", kind: "int", def: 100, min: 1, max: INT_MAX },
   { name: "recoveryInterval", kind: "int", def: 10000, min: 0, max: INT_MAX },
   { name: "multicastMaxTransportDataUnit", kind: "int", def: 1500, min: 64, max: 65507 },
@@ -125,11 +124,25 @@ export type OptionValues = Record<string, unknown> & {
   probeRouter: boolean;
   mandatory: boolean;
   handover: boolean;
+  plainServer: boolean;
+  plainUsername: string | null;
+  plainPassword: string | null;
+  curveServer: boolean;
+  curvePublicKey: Buffer | null;
+  curveSecretKey: Buffer | null;
+  curveServerKey: Buffer | null;
+  zapDomain: string | null;
+  zapEnforceDomain: boolean;
+  /** Not options: the mechanism and role the security options chose (applySecurityOption). */
+  mechanism: "null" | "plain" | "curve";
+  asServer: boolean;
 };
 
 export function defaultValues(): OptionValues {
   const v: Record<string, unknown> = {};
   for (const s of OPTION_SPECS) v[s.name] = s.def;
+  v.mechanism = "null";
+  v.asServer = false;
   return v as OptionValues;
 }
 
@@ -168,9 +181,15 @@ export function normalizeOption(name: string, value: unknown): unknown {
       out = value === null || value === undefined ? undefined : bytesOf(name, value);
       break;
     case "string":
-    case "key":
       if (value !== null && typeof value !== "string") throw new TypeError(`Option ${name}: value must be a string or null`);
+      // libzmq: PLAIN credentials are 1 to 255 bytes
+      if (typeof value === "string" && name.startsWith("plain") && (value.length === 0 || Buffer.byteLength(value) > 255)) {
+        throw new ZmqError("EINVAL", `Option ${name}: must be 1 to 255 bytes`);
+      }
       out = value;
+      break;
+    case "key":
+      out = value === null ? null : curveKey(name, value);
       break;
     case "verbosity":
       if (value !== null && value !== "allSubs" && value !== "allSubsUnsubs") {
@@ -179,10 +198,59 @@ export function normalizeOption(name: string, value: unknown): unknown {
       out = value;
       break;
   }
-  if (s.unsupported !== undefined && out !== s.def && !(out === undefined && s.def === null)) {
-    throw new ZmqError("ENOTSUP", `Option ${name}: ${s.unsupported}`);
-  }
   return out;
+}
+
+/** A CURVE key: 40 Z85 characters or 32 bytes (as zeromq.js and libzmq accept). */
+function curveKey(name: string, value: unknown): Buffer {
+  if (typeof value === "string") {
+    if (value.length !== 40) throw new ZmqError("EINVAL", `Option ${name}: a Z85 key is 40 characters, not ${value.length}`);
+    try {
+      return z85Decode(value);
+    } catch {
+      throw new ZmqError("EINVAL", `Option ${name}: not a Z85 key`);
+    }
+  }
+  if (value instanceof Uint8Array) {
+    if (value.length !== 32) throw new ZmqError("EINVAL", `Option ${name}: a binary key is 32 bytes, not ${value.length}`);
+    return Buffer.from(value);
+  }
+  throw new TypeError(`Option ${name}: value must be a Z85 string, a 32-byte Buffer or null`);
+}
+
+/**
+ * The security mechanism and role follow the last security option set, as in
+ * libzmq's options_t: plainServer/curveServer pick PLAIN/CURVE as server (or
+ * NULL when false); a username, password or server key picks the client side;
+ * curvePublicKey/curveSecretKey pick CURVE and leave the role; a null
+ * username or password goes back to NULL.
+ */
+export function applySecurityOption(o: OptionValues, name: string, value: unknown): void {
+  switch (name) {
+    case "plainServer":
+    case "curveServer":
+      o.asServer = value === true;
+      o.mechanism = value === true ? (name === "plainServer" ? "plain" : "curve") : "null";
+      return;
+    case "plainUsername":
+    case "plainPassword":
+      if (value === null) o.mechanism = "null";
+      else {
+        o.mechanism = "plain";
+        o.asServer = false;
+      }
+      return;
+    case "curveServerKey":
+      if (value !== null) {
+        o.mechanism = "curve";
+        o.asServer = false;
+      }
+      return;
+    case "curvePublicKey":
+    case "curveSecretKey":
+      if (value !== null) o.mechanism = "curve";
+      return;
+  }
 }
 
 function bytesOf(name: string, value: unknown): Buffer {
@@ -197,5 +265,6 @@ export function publicValue(name: string, value: unknown): unknown {
   const s = BY_NAME.get(name);
   if (s?.kind === "id") return value === undefined ? null : (value as Buffer).toString("utf8");
   if (s?.kind === "bytes") return value === undefined ? null : value;
+  if (s?.kind === "key") return value === null ? null : z85Encode(value as Buffer);
   return value;
 }

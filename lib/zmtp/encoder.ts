@@ -101,6 +101,23 @@ export class ZmtpEncoder implements FrameEncoder {
     return this.slab.subarray(at, at + size);
   }
 
+  /** A frame whose `size` body bytes the caller writes into the returned view
+   * (in the slab, or a buffer of its own when large) before the next call. */
+  frameSpace(flags: number, size: number): Buffer {
+    const large = size >= LARGE_BODY_THRESHOLD;
+    this.ensure(HEADER_ROOM + (large ? 0 : size));
+    this.header(flags & (FLAG_MORE | FLAG_COMMAND), size);
+    if (large) {
+      const b = Buffer.allocUnsafe(size);
+      this.body(b, true);
+      return b;
+    }
+    const at = this.used;
+    this.used += size;
+    this.pending += size;
+    return this.slab.subarray(at, at + size);
+  }
+
   /** Header, name length and name of a command with `size` data bytes, with
    * room for `room` more bytes after them in the slab. */
   private commandHeader(name: string, size: number, room: number): void {

@@ -54,6 +54,9 @@ export interface FrameEncoder {
    * before the next call (a mechanism sealing a frame writes straight into
    * the batch's memory). */
   commandSpace(name: string, size: number): Buffer;
+  /** The same for a frame with the given flags (a sealed CURVE MESSAGE is a
+   * data frame on the wire, as libzmq sends it). */
+  frameSpace(flags: number, size: number): Buffer;
   take(): Buffer[];
   /** The number of the batch take() returned last. */
   readonly lastBatch: number;

@@ -21,7 +21,7 @@ import type { Codec, LegacyPeer, PeerPreamble } from "./framing.js";
 import { legacyEnginePeer } from "./legacy-peer.js";
 import { Heartbeats } from "./heartbeats.js";
 import { Inbound, type InboundHost } from "./inbound.js";
-import { type Mechanism, handshakeErrorKind } from "./mechanisms/mechanism.js";
+import { type Mechanism, Refusal, handshakeErrorKind } from "./mechanisms/mechanism.js";
 import { OpeningSink } from "./opening-sink.js";
 import { Outbound, type OutboundSource } from "./outbound.js";
 /** Direct reads only for bodies missing at least this much: below it a read
@@ -29,6 +29,8 @@ import { Outbound, type OutboundSource } from "./outbound.js";
 const DIRECT_READ_MIN = 64 * 1024;
 /** After our FIN, how long to wait for the peer's before closing the fd. */
 const FIN_WAIT_MS = 30_000;
+/** How long a refused peer's ERROR gets to leave before the fd is closed. */
+const FAREWELL_MS = 2_000;
 type Phase = "greeting" | "handshake" | "active" | "ending" | "closed";
 
 export class StreamEngine implements Engine, InboundHost, OutboundSource {
@@ -189,10 +191,9 @@ export class StreamEngine implements Engine, InboundHost, OutboundSource {
     if (peer.mechanism !== m.name) {
       throw protocolError(ERR_ZMTP_MECHANISM_MISMATCH, `peer mechanism ${peer.mechanism}, ours ${m.name}`);
     }
-    // RFC 23: NULL has no roles; PLAIN/CURVE need exactly one server
-    if (m.name !== "NULL" && peer.asServer === m.asServer) {
-      throw protocolError(ERR_ZMTP_MECHANISM_MISMATCH, "both peers are security servers (or both clients)");
-    }
+    // RFC 23 wants exactly one PLAIN/CURVE server, but libzmq 4.3 sends
+    // as-server 0 whatever its role and never reads the peer's: the roles
+    // come from each side's options, so the byte is sent right and not checked
     this.out.subscriptionCommands = this.o.sendsSubscriptions && peer.subscriptionCommands;
     this.in.decoder = this.codec.decoder(this.assembler, peer);
     this.out.encoder = this.codec.encoder(peer);
@@ -312,13 +313,23 @@ export class StreamEngine implements Engine, InboundHost, OutboundSource {
   private fail(phase: "handshake" | "active", kind: EngineEnd["kind"], err: unknown, quiet = false): void {
     if (this.phase === "closed") return;
     const ready = this.isReady || this.phase === "ending";
+    // a refused peer is told why (ZAP 400/500) before the connection closes
+    const farewell = this.phase === "handshake" && err instanceof Refusal ? err.farewell : undefined;
+    if (farewell !== undefined) this.out.handshake([farewell]);
     this.phase = "closed";
     if (this.handshakeTimer !== undefined) clearTimeout(this.handshakeTimer);
     if (this.finTimer !== undefined) clearTimeout(this.finTimer);
     this.heartbeats.stop();
+    this.o.mechanism.close?.();
     this.in.clear();
     this.pipe = undefined;
-    this.stream.destroy();
+    if (farewell === undefined) this.stream.destroy();
+    else {
+      const stream = this.stream;
+      stream.end();
+      const t = setTimeout(() => stream.destroy(), FAREWELL_MS);
+      t.unref();
+    }
     this.owner.engineClosed(this, {
       phase: ready ? "active" : phase,
       kind: ready || quiet ? undefined : (kind ?? "other"),

@@ -8,7 +8,7 @@ import type { Command } from "../commands.js";
 import type { FrameEncoder, FrameSink } from "../framing.js";
 import { getProperty } from "../commands.js";
 import {
-  ERR_ZMTP_INVALID_METADATA, ERR_ZMTP_UNSPECIFIED, PROP_IDENTITY, PROP_SOCKET_TYPE, ZmtpError,
+  CMD_ERROR, ERR_ZMTP_INVALID_METADATA, ERR_ZMTP_UNSPECIFIED, PROP_IDENTITY, PROP_SOCKET_TYPE, ZmtpError,
   protocolError,
 } from "../constants.js";
 import { socketTypesCompatible } from "../../core/socket-type.js";
@@ -63,6 +63,8 @@ export interface Mechanism {
    * (and checks `done`, or catches what poll() throws). */
   setWake?(wake: () => void): void;
   poll?(): Command[];
+  /** The connection is gone: let go of anything outside it (a ZAP request). */
+  close?(): void;
 }
 
 /** Who we are in a handshake. */
@@ -121,7 +123,35 @@ export function peerErrorToThrow(reason: string): ZmtpError {
 }
 
 /** handshake:error:auth for a refusal carrying a ZAP status (the peer's ERROR, or our
- * own ZAP handler's answer), handshake:error:protocol for anything else. */
-export function handshakeErrorKind(err: unknown): "auth" | "protocol" {
-  return (err as ZmtpError | undefined)?.status !== undefined ? "auth" : "protocol";
+ * own ZAP handler's answer), handshake:error:protocol for a protocol error (a
+ * ZmtpError), handshake:error:other for anything else (no ZAP handler: EFAULT). */
+export function handshakeErrorKind(err: unknown): "auth" | "protocol" | "other" {
+  const e = err as ZmtpError | undefined;
+  if (e?.status !== undefined) return "auth";
+  return e?.zmtpCode !== undefined || e?.code === "EPROTO" || e?.code === "EMSGSIZE" ? "protocol" : "other";
+}
+
+/**
+ * Our ZAP handler refused the peer (RFC 27 status 300, 400 or 500): the
+ * handshake fails with handshake:error:auth, after `farewell` (an ERROR
+ * command whose reason is the status, for 400 and 500; none for 300, a
+ * temporary failure, which closes silently as libzmq does) has been written.
+ */
+export class Refusal extends ZmtpError {
+  readonly farewell: Command | undefined;
+  constructor(status: number, text: string) {
+    super("EACCES", ERR_ZMTP_UNSPECIFIED, `the ZAP handler refused the peer: ${status}${text === "" ? "" : " " + text}`);
+    this.status = status;
+    const reason = Buffer.from(String(status), "latin1");
+    this.farewell = status === 300 ? undefined : { name: CMD_ERROR, data: Buffer.concat([Buffer.of(reason.length), reason]) };
+  }
+}
+
+/** The peer's properties with what the ZAP handler said of it: User-Id (when
+ * not empty) and the reply's metadata, as libzmq's zmq_msg_gets reports them. */
+export function withZapProperties(peer: MechanismPeer, userId: Buffer, metadata: Map<string, Buffer>): MechanismPeer {
+  const props = new Map(peer.properties);
+  for (const [k, v] of metadata) props.set(k, v);
+  if (userId.length > 0) props.set("User-Id", userId);
+  return { ...peer, properties: props };
 }
