@@ -4,6 +4,9 @@ import { hasTransport } from "./core/transport.js";
 
 export { Context, context, type ContextOptions } from "./core/context.js";
 export { curveKeyPair } from "./api/curve-keys.js";
+export {
+  setAuthenticator, type Authenticator, type ZapDecision, type ZapFunction, type ZapRequest,
+} from "./api/authenticator.js";
 export { ZmqError } from "./core/errors.js";
 export type { MessageLike } from "./core/message.js";
 export { Observer, type Event, type EventType, type EventError } from "./api/observer.js";

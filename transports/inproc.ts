@@ -79,7 +79,8 @@ export const inprocTransport: Transport = {
     if (ep.transport !== "inproc") throw zmqError("EINVAL");
     const reg = host.context.inproc;
     const existing = reg.get(ep.name);
-    if (existing instanceof InprocBinding) throw zmqError("EADDRINUSE", undefined, ep.address);
+    // a socket or anything else bound there (an authenticator function)
+    if (existing !== undefined && !(existing instanceof PendingList)) throw zmqError("EADDRINUSE", undefined, ep.address);
     const b = new InprocBinding(ep.name, ep.address, host);
     reg.set(ep.name, b);
     if (existing instanceof PendingList) for (const p of existing.list) join(b, p, ep.address);
@@ -101,6 +102,13 @@ export const inprocTransport: Transport = {
       );
       host.attachPipe(local);
       entry.host.attachPipe(remote);
+      return { close: () => local.close() };
+    }
+    if (entry !== undefined && !(entry instanceof PendingList)) {
+      // bound by something that is not a socket: it makes the pipe
+      const local = entry.openPipe?.(peerOf(host, address, false, opts.routingId));
+      if (local === undefined) return { close() {} };
+      host.attachPipe(local);
       return { close: () => local.close() };
     }
     // connect before bind: the pipe exists now, the peer comes later
