@@ -92,6 +92,10 @@ export class MessageAssembler implements FrameSink {
       if (body.length < 1) throw protocolError(ERR_ZMTP_MALFORMED_COMMAND_UNSPECIFIED, "empty command frame");
       const n = body[0]!;
       if (n === 0) throw protocolError(ERR_ZMTP_MALFORMED_COMMAND_UNSPECIFIED, "command name is empty");
+      if (n === LIBZMQ_PLAIN_ERROR[0] && isLibzmqPlainError(body)) {
+        this.sink.onCommand("ERROR", body.subarray(LIBZMQ_PLAIN_ERROR.length));
+        return;
+      }
       if (1 + n > body.length) {
         throw protocolError(ERR_ZMTP_MALFORMED_COMMAND_UNSPECIFIED, `command name length ${n} runs past the ${body.length}-byte frame`);
       }
@@ -114,6 +118,16 @@ export class MessageAssembler implements FrameSink {
     this.partsBytes = 0;
     return this.sink.onMessage(msg);
   }
+}
+
+/** libzmq 4.3's PLAIN server spells ERROR "\x05ERROR" in C, which the
+ * compiler reads as the byte 0x5E and "RROR" (a hex escape takes every hex
+ * digit): its PLAIN refusals arrive as this malformed command, and its PLAIN
+ * clients expect it. Read as ERROR. */
+export const LIBZMQ_PLAIN_ERROR = Buffer.from([0x5e, 0x52, 0x52, 0x4f, 0x52]);
+
+function isLibzmqPlainError(body: Buffer): boolean {
+  return body.length > LIBZMQ_PLAIN_ERROR.length && body.subarray(0, LIBZMQ_PLAIN_ERROR.length).equals(LIBZMQ_PLAIN_ERROR);
 }
 
 function tooBig(message: string): ZmtpError {

@@ -71,6 +71,12 @@ export class Outbound {
     this.writeBatch();
   }
 
+  /** One handshake command frame given as its body, written at once. */
+  handshakeFrame(body: Buffer): void {
+    this.encoder.writeFrame(FLAG_COMMAND, body);
+    this.writeBatch();
+  }
+
   /** A command after the handshake (sealed by the transform), written with the next batch. */
   command(name: string, data: Buffer): void {
     const t = this.transform;

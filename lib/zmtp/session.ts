@@ -168,14 +168,20 @@ export class Session implements PipeSink, EngineOwner {
   }
 }
 
+const AUTH_MESSAGES: Record<number, string> = { 300: "Temporary error", 400: "Authentication failure", 500: "Internal error" };
+
 function eventError(e: ZmqError | undefined): ZmqError | undefined {
   if (e === undefined) return undefined;
   const zmtpCode = (e as { zmtpCode?: string }).zmtpCode;
   if (zmtpCode === undefined) return e;
   // zeromq.js reports protocol failures with the ERR_ZMTP_* label as code, and
   // ZAP refusals with their status
-  const out: ZmqError & { status?: number } = new ZmqError(zmtpCode, e.message, { cause: e });
   const status = (e as { status?: number }).status;
-  if (status !== undefined) out.status = status;
-  return out;
+  if (status !== undefined) {
+    // zeromq.js: the ZAP status, with libzmq's words for it
+    const out: ZmqError & { status?: number } = new ZmqError("EACCES", AUTH_MESSAGES[status] ?? "Authentication failure", { cause: e });
+    out.status = status;
+    return out;
+  }
+  return new ZmqError(zmtpCode, e.message, { cause: e });
 }

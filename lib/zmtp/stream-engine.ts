@@ -315,7 +315,7 @@ export class StreamEngine implements Engine, InboundHost, OutboundSource {
     const ready = this.isReady || this.phase === "ending";
     // a refused peer is told why (ZAP 400/500) before the connection closes
     const farewell = this.phase === "handshake" && err instanceof Refusal ? err.farewell : undefined;
-    if (farewell !== undefined) this.out.handshake([farewell]);
+    if (farewell !== undefined) this.out.handshakeFrame(farewell);
     this.phase = "closed";
     if (this.handshakeTimer !== undefined) clearTimeout(this.handshakeTimer);
     if (this.finTimer !== undefined) clearTimeout(this.finTimer);

@@ -138,13 +138,21 @@ export function handshakeErrorKind(err: unknown): "auth" | "protocol" | "other" 
  * temporary failure, which closes silently as libzmq does) has been written.
  */
 export class Refusal extends ZmtpError {
-  readonly farewell: Command | undefined;
+  /** The ERROR command frame's body (name length, name, reason). */
+  farewell: Buffer | undefined;
   constructor(status: number, text: string) {
     super("EACCES", ERR_ZMTP_UNSPECIFIED, `the ZAP handler refused the peer: ${status}${text === "" ? "" : " " + text}`);
     this.status = status;
-    const reason = Buffer.from(String(status), "latin1");
-    this.farewell = status === 300 ? undefined : { name: CMD_ERROR, data: Buffer.concat([Buffer.of(reason.length), reason]) };
+    this.farewell = status === 300 ? undefined : errorCommandBody(ERROR_NAME, String(status));
   }
+}
+
+const ERROR_NAME = Buffer.concat([Buffer.of(CMD_ERROR.length), Buffer.from(CMD_ERROR)]);
+
+/** An ERROR command frame's body: `name` (length byte and name) and the reason. */
+export function errorCommandBody(name: Buffer, reason: string): Buffer {
+  const r = Buffer.from(reason, "latin1");
+  return Buffer.concat([name, Buffer.of(r.length), r]);
 }
 
 /** The peer's properties with what the ZAP handler said of it: User-Id (when

@@ -9,7 +9,8 @@ import {
   ERR_ZMTP_UNEXPECTED_COMMAND, protocolError,
 } from "../constants.js";
 import type { Command, Mechanism, MechanismPeer, MechanismSelf } from "./mechanism.js";
-import { ownMetadata, peerErrorToThrow, peerFromMetadata, withZapProperties } from "./mechanism.js";
+import { Refusal, errorCommandBody, ownMetadata, peerErrorToThrow, peerFromMetadata, withZapProperties } from "./mechanism.js";
+import { LIBZMQ_PLAIN_ERROR } from "../assembler.js";
 import { ZapExchange, type ZapContext, noZapHandler } from "./zap.js";
 
 const HELLO = "HELLO";
@@ -110,7 +111,16 @@ export class PlainServer implements Mechanism {
 
   poll(): Command[] {
     if (this.state !== "zap") return [];
-    const reply = this.zap.take();
+    let reply;
+    try {
+      reply = this.zap.take();
+    } catch (err) {
+      // a libzmq PLAIN client reads only libzmq's own spelling of ERROR (see
+      // LIBZMQ_PLAIN_ERROR); any other client reads it as a malformed command,
+      // which fails its handshake all the same
+      if (err instanceof Refusal && err.farewell !== undefined) err.farewell = errorCommandBody(LIBZMQ_PLAIN_ERROR, String(err.status));
+      throw err;
+    }
     if (reply === undefined) return [];
     this.userId = reply.userId;
     this.zapMetadata = reply.metadata;
