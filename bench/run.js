@@ -70,6 +70,12 @@ const CASES = [
   pp("tcp-64k", "tcp", 64 * KiB, 40_000, 4_000),
   pp("tcp-1m", "tcp", MiB, 2_000, 200),
   { ...pp("tcp-1m-dial", "tcp", MiB, 2_000, 200), dial: true, title: "PUSH→PULL tcp 1 MiB, receiver dials" },
+  // CURVE (RFC 26) beside the NULL rows above: same sockets, every frame boxed
+  { ...pp("curve-tcp-16", "tcp", 16, 2_000_000, 60_000), curve: true, title: "PUSH→PULL tcp 16 B, CURVE" },
+  { ...pp("curve-tcp-256", "tcp", 256, 1_500_000, 40_000), curve: true, title: "PUSH→PULL tcp 256 B, CURVE" },
+  { ...pp("curve-tcp-64k", "tcp", 64 * KiB, 20_000, 2_000), curve: true, title: "PUSH→PULL tcp 64 KiB, CURVE" },
+  // new DEALER, connect, CURVE handshake, one round trip, close; `window` at a time
+  { id: "curve-handshake", kind: "handshake", title: "CURVE handshakes to a ROUTER tcp", size: 16, window: 8, count: [3_000, 300] },
   pp("ipc-16", "ipc", 16, 5_000_000, 100_000),
   pp("ipc-256", "ipc", 256, 3_000_000, 80_000),
   pp("ipc-4k", "ipc", 4 * KiB, 450_000, 30_000),
@@ -117,6 +123,7 @@ function metricOf(c) {
   if (c.kind === "reqrep") return { key: "p50Us", unit: "µs", better: "lower", label: "median round trip" };
   if (c.kind === "pubsub") return { key: "deliveredPerSec", unit: "msg/s", better: "higher", label: "delivered msg/s (all subs)" };
   if (c.kind === "idle") return IDLE_METRICS[1]; // the primary one; all four are in entry.metrics
+  if (c.kind === "handshake") return { key: "handshakesPerSec", unit: "conn/s", better: "higher", label: `connections/s (handshake and one round trip), ${c.window} at a time` };
   if (c.kind === "routerrt") return { key: "roundTripsPerSec", unit: "rt/s", better: "higher", label: `round trips/s, ${c.window} in flight` };
   if (c.size >= 64 * KiB) return { key: "MBps", unit: "MB/s", better: "higher", label: "throughput" };
   return { key: "msgPerSec", unit: "msg/s", better: "higher", label: "throughput" };
@@ -294,8 +301,8 @@ async function runOnce(c, lib) {
         recv.send({ cmd: "connect", endpoint });
         send.send({ cmd: "go" });
       } else {
-        recv = spawn(lib, "pull", { endpoint: endpointFor(c.transport), size });
-        send = spawn(lib, "push", { size, count, maxMs: MAX_MS });
+        recv = spawn(lib, "pull", { endpoint: endpointFor(c.transport), size, curve: c.curve });
+        send = spawn(lib, "push", { size, count, maxMs: MAX_MS, curve: c.curve });
         const { endpoint } = await recv.wait("ready");
         await send.wait("ready");
         send.send({ cmd: "connect", endpoint });
@@ -456,6 +463,26 @@ async function runOnce(c, lib) {
         routerExternalKiB: per(r, "external"),
         dealerSide: side(d),
         routerSide: side(r),
+        cpu: { dealers: d.cpu, router: r.cpu },
+      };
+    });
+  }
+  if (c.kind === "handshake") {
+    return supervise(async (spawn) => {
+      const router = spawn(lib, "router", { endpoint: endpointFor("tcp"), n: 64, curve: true });
+      const clients = spawn(lib, "handshakes", { count, window: c.window, size, maxMs: MAX_MS });
+      const { endpoint } = await router.wait("ready");
+      await clients.wait("ready");
+      router.send({ cmd: "cpu-start" });
+      clients.send({ cmd: "connect", endpoint });
+      const d = await clients.wait("result");
+      router.send({ cmd: "report" });
+      const r = await router.wait("result");
+      check(d.done > 0 && d.bad === 0, `${d.done} handshakes, ${d.bad} bad replies`);
+      return {
+        messages: d.done,
+        capped: d.capped,
+        handshakesPerSec: d.done / (d.elapsedMs / 1000),
         cpu: { dealers: d.cpu, router: r.cpu },
       };
     });

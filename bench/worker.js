@@ -225,10 +225,17 @@ const isMarker = (msg, marker) => msg.length === marker.length && marker.equals(
 
 // --- roles ------------------------------------------------------------------
 
+// CURVE keys for the curve cases: libzmq's own test keys (test_security_curve)
+const CURVE_SERVER = { publicKey: "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7", secretKey: "JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6" };
+const CURVE_CLIENT = { publicKey: "Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID", secretKey: "D:)Q[IlAW!ahhC2ac:9*A}h:p?([4%wOTJ%JR%cs" };
+const curveServerOpts = () => (args.curve ? { curveServer: true, curveSecretKey: CURVE_SERVER.secretKey } : {});
+const curveClientOpts = () =>
+  args.curve ? { curveServerKey: CURVE_SERVER.publicKey, curvePublicKey: CURVE_CLIENT.publicKey, curveSecretKey: CURVE_CLIENT.secretKey } : {};
+
 const roles = {
   // PUSH/PULL receiver: binds, reports its endpoint, counts until the end marker.
   async pull() {
-    const sock = track(new lib.Pull({ linger: 0 }));
+    const sock = track(new lib.Pull({ linger: 0, ...curveServerOpts() }));
     let stopRss;
     if (args.dial) {
       // the receiver dials the sender (a worker pulling from a ventilator)
@@ -248,7 +255,7 @@ const roles = {
 
   // PUSH/PULL sender: connects when told, sends, then the end marker; waits for exit.
   async push() {
-    const sock = track(new lib.Push({ linger: 0 }));
+    const sock = track(new lib.Push({ linger: 0, ...curveClientOpts() }));
     if (args.bind) {
       await sock.bind(args.endpoint);
       report({ type: "ready", endpoint: sock.lastEndpoint });
@@ -457,7 +464,7 @@ const roles = {
 roles.router = async function router() {
   allowSockets(args.n);
   checkFdLimit(args.n + 128);
-  const sock = track(new lib.Router({ linger: 0 }));
+  const sock = track(new lib.Router({ linger: 0, ...curveServerOpts() }));
   await sock.bind(args.endpoint);
   report({ type: "ready", endpoint: sock.lastEndpoint });
   let before = null;
@@ -587,6 +594,43 @@ roles.dealers = async function dealers() {
 // its CPU over that time ("idle"). Then, on "go", the PUSH sends the end
 // marker and the PULL, still in the same loop, must get it.
 const HELLO = Buffer.from("hello");
+// CURVE handshakes: args.window lanes, each creating a CURVE DEALER,
+// connecting, round-tripping one message and closing it, until args.count
+// are done (or args.maxMs has passed).
+roles.handshakes = async function handshakes() {
+  report({ type: "ready" });
+  const { endpoint } = await waitCmd("connect");
+  const keys = { curveServerKey: CURVE_SERVER.publicKey, curvePublicKey: CURVE_CLIENT.publicKey, curveSecretKey: CURVE_CLIENT.secretKey };
+  let started = 0;
+  let done = 0;
+  let bad = 0;
+  let capped = false;
+  const stopCpu = cpuMeter();
+  const t0 = performance.now();
+  status.phase = "handshaking";
+  const lane = async () => {
+    while (started < args.count) {
+      if (performance.now() - t0 > args.maxMs) {
+        capped = true;
+        return;
+      }
+      const i = started++;
+      const d = new lib.Dealer({ linger: 0, ...keys });
+      d.connect(endpoint);
+      await d.send(indexBuf(i, args.size));
+      const [reply] = await d.receive();
+      if (!isReplyFor(reply, i, args.size)) bad++;
+      d.close();
+      done++;
+      status.received = done;
+    }
+  };
+  await Promise.all(Array.from({ length: args.window }, lane));
+  const elapsedMs = performance.now() - t0;
+  report({ type: "result", done, bad, capped, elapsedMs, cpu: stopCpu() });
+  status.phase = "done";
+};
+
 roles.idlepull = async function idlepull() {
   const sock = track(new lib.Pull({ linger: 0 }));
   await sock.bind(args.endpoint);

@@ -26,3 +26,12 @@ export function boxOpen(s: Sodium, box: Uint8Array, nonce: Uint8Array, publicKey
     return undefined;
   }
 }
+
+/** crypto_box_open_easy_afternm, or undefined when the box does not verify. */
+export function boxOpenAfternm(s: Sodium, box: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array | undefined {
+  try {
+    return s.crypto_box_open_easy_afternm(box, nonce, key);
+  } catch {
+    return undefined;
+  }
+}

@@ -12,8 +12,8 @@ import {
 import { CurveTransform, readShortNonce } from "./curve-transform.js";
 import type { Command, FrameTransform, Mechanism, MechanismPeer, MechanismSelf } from "./mechanism.js";
 import { ownMetadata, peerErrorToThrow, peerFromMetadata } from "./mechanism.js";
-import { type Sodium, frameBoxes } from "./sodium.js";
-import { boxOpen, fullNonce, shortNonceBytes } from "./curve-box.js";
+import { type Sodium, boxKeyPair, frameBoxes, randomBytes } from "./sodium.js";
+import { boxOpenAfternm, fullNonce, shortNonceBytes } from "./curve-box.js";
 
 export interface CurveClientOptions extends MechanismSelf {
   publicKey: Uint8Array;
@@ -33,6 +33,8 @@ export class CurveClient implements Mechanism {
   /** Our next short nonce: HELLO takes 1, INITIATE 2, messages go on from 3. */
   private nonce = 1;
   private key: Uint8Array | undefined;
+  /** beforenm(S, c'): HELLO's box and WELCOME's share it (one X25519, not two). */
+  private helloKey: Uint8Array | undefined;
   private peerInfo: MechanismPeer | undefined;
   private t: FrameTransform | undefined;
 
@@ -40,9 +42,9 @@ export class CurveClient implements Mechanism {
     private readonly s: Sodium,
     private readonly o: CurveClientOptions,
   ) {
-    const kp = s.crypto_box_keypair();
+    const kp = boxKeyPair(s);
     this.cnPublic = kp.publicKey;
-    this.cnSecret = kp.privateKey;
+    this.cnSecret = kp.secretKey;
   }
 
   get done(): boolean {
@@ -58,7 +60,14 @@ export class CurveClient implements Mechanism {
   start(): Command[] {
     const s = this.s;
     const n = this.nonce++;
-    const box = s.crypto_box_easy(new Uint8Array(64), fullNonce("CurveZMQHELLO---", n), this.o.serverKey, this.cnSecret);
+    let helloKey: Uint8Array;
+    try {
+      helloKey = s.crypto_box_beforenm(this.o.serverKey, this.cnSecret);
+    } catch {
+      throw new ZmtpError("EPROTO", ERR_ZMTP_CRYPTOGRAPHIC, "curveServerKey is not a usable public key");
+    }
+    this.helloKey = helloKey;
+    const box = s.crypto_box_easy_afternm(new Uint8Array(64), fullNonce("CurveZMQHELLO---", n), helloKey);
     const data = Buffer.alloc(2 + HELLO_PADDING + 32 + 8 + 80);
     data[0] = 1; // CurveZMQ 1.0
     data[1] = 0;
@@ -84,7 +93,7 @@ export class CurveClient implements Mechanism {
     if (data.length !== 160) throw protocolError(ERR_ZMTP_MALFORMED_COMMAND_WELCOME, `CURVE WELCOME of ${data.length} bytes (160 expected)`);
     const s = this.s;
     const nonce = Buffer.concat([Buffer.from("WELCOME-"), data.subarray(0, 16)]);
-    const plain = boxOpen(s, data.subarray(16), nonce, this.o.serverKey, this.cnSecret);
+    const plain = boxOpenAfternm(s, data.subarray(16), nonce, this.helloKey!);
     if (plain === undefined) throw new ZmtpError("EPROTO", ERR_ZMTP_CRYPTOGRAPHIC, "CURVE WELCOME does not open (wrong server key?)");
     const cnServer = plain.subarray(0, 32);
     const cookie = plain.subarray(32, 128);
@@ -96,7 +105,7 @@ export class CurveClient implements Mechanism {
     }
     this.key = key;
     // vouch = Box[C' + S](C->S'), with a random long nonce
-    const vouchNonce = s.randombytes_buf(16);
+    const vouchNonce = randomBytes(16);
     const vouchPlain = new Uint8Array(64);
     vouchPlain.set(this.cnPublic, 0);
     vouchPlain.set(this.o.serverKey, 32);

@@ -12,11 +12,11 @@ import {
   CMD_READY, ERR_ZMTP_CRYPTOGRAPHIC, ERR_ZMTP_KEY_EXCHANGE, ERR_ZMTP_MALFORMED_COMMAND_HELLO,
   ERR_ZMTP_MALFORMED_COMMAND_INITIATE, ERR_ZMTP_UNEXPECTED_COMMAND, ZmtpError, protocolError,
 } from "../constants.js";
-import { boxOpen, fullNonce, shortNonceBytes } from "./curve-box.js";
+import { boxOpen, boxOpenAfternm, fullNonce, shortNonceBytes } from "./curve-box.js";
 import { CurveTransform, type ShortNonce, readShortNonce } from "./curve-transform.js";
 import type { Command, FrameTransform, Mechanism, MechanismPeer, MechanismSelf } from "./mechanism.js";
 import { ownMetadata, peerFromMetadata, withZapProperties } from "./mechanism.js";
-import { type Sodium, frameBoxes } from "./sodium.js";
+import { type Sodium, boxKeyPair, frameBoxes, publicKeyOf, randomBytes } from "./sodium.js";
 import { ZapExchange, type ZapContext, noZapHandler } from "./zap.js";
 
 export interface CurveServerOptions extends MechanismSelf {
@@ -53,10 +53,10 @@ export class CurveServer implements Mechanism {
     private readonly s: Sodium,
     private readonly o: CurveServerOptions,
   ) {
-    this.publicKey = s.crypto_scalarmult_base(o.secretKey);
-    const kp = s.crypto_box_keypair();
+    this.publicKey = publicKeyOf(s, o.secretKey);
+    const kp = boxKeyPair(s);
     this.cnPublic = kp.publicKey;
-    this.cnSecret = kp.privateKey;
+    this.cnSecret = kp.secretKey;
     this.zap = new ZapExchange(o.zap);
   }
 
@@ -105,26 +105,32 @@ export class CurveServer implements Mechanism {
     const s = this.s;
     const cnClient = data.subarray(74, 106);
     const nonce = Buffer.concat([Buffer.from("CurveZMQHELLO---"), data.subarray(106, 114)]);
-    const plain = boxOpen(s, data.subarray(114), nonce, cnClient, this.o.secretKey);
+    // beforenm(C', s): HELLO's box and WELCOME's share it
+    let helloKey: Uint8Array;
+    try {
+      helloKey = s.crypto_box_beforenm(cnClient, this.o.secretKey);
+    } catch {
+      throw cryptoError("CURVE HELLO short-term key is unusable");
+    }
+    const plain = boxOpenAfternm(s, data.subarray(114), nonce, helloKey);
     if (plain === undefined) throw cryptoError("CURVE HELLO does not open (the client has another server key?)");
     for (let i = 0; i < 64; i++) if (plain[i] !== 0) throw cryptoError("CURVE HELLO signature box is not 64 zeros");
     this.cnClient = Buffer.from(cnClient);
     this.peerLast = readShortNonce(data, 106);
     // cookie = Box[C' + s'](t), t made now for this connection only
-    const cookieKey = s.randombytes_buf(32);
+    const cookieKey = randomBytes(32);
     this.cookieKey = cookieKey;
-    const cookieNonce = s.randombytes_buf(16);
+    const cookieNonce = randomBytes(16);
     const cookie = s.crypto_secretbox_easy(
       Buffer.concat([this.cnClient, this.cnSecret]),
       Buffer.concat([Buffer.from("COOKIE--"), cookieNonce]),
       cookieKey,
     );
-    const welcomeNonce = s.randombytes_buf(16);
-    const box = s.crypto_box_easy(
+    const welcomeNonce = randomBytes(16);
+    const box = s.crypto_box_easy_afternm(
       Buffer.concat([this.cnPublic, cookieNonce, cookie]),
       Buffer.concat([Buffer.from("WELCOME-"), welcomeNonce]),
-      this.cnClient,
-      this.o.secretKey,
+      helloKey,
     );
     this.state = "initiate";
     return { name: "WELCOME", data: Buffer.concat([welcomeNonce, box]) };
