@@ -72,16 +72,16 @@ export class CurveTransform implements FrameTransform {
       this.sendHi = hi + 1;
     } else this.sendLo = lo + 1;
     const space = out.frameSpace(0, HEADER_BYTES + MAC_BYTES + 1 + body.length);
-    space.set(MESSAGE, 0);
-    space.set(n.subarray(16), 8);
+    for (let i = 0; i < 8; i++) {
+      space[i] = MESSAGE[i]!;
+      space[8 + i] = n[16 + i]!;
+    }
     const boxFlags = ((flags & FLAG_MORE) !== 0 ? BOX_MORE : 0) | ((flags & FLAG_COMMAND) !== 0 ? BOX_COMMAND : 0);
     this.boxes.seal(this.key, n, boxFlags, body, space, HEADER_BYTES);
   }
 
   open(_flags: number, body: Buffer, sink: FrameSink): boolean | void {
-    if (body.length < MESSAGE.length || !body.subarray(0, MESSAGE.length).equals(MESSAGE)) {
-      throw protocolError(ERR_ZMTP_UNEXPECTED_COMMAND, "a frame after the CURVE handshake that is not a MESSAGE");
-    }
+    if (!isMessage(body)) throw protocolError(ERR_ZMTP_UNEXPECTED_COMMAND, "a frame after the CURVE handshake that is not a MESSAGE");
     if (body.length < HEADER_BYTES + MAC_BYTES + 1) {
       throw protocolError(ERR_ZMTP_MALFORMED_COMMAND_MESSAGE, `CURVE MESSAGE of ${body.length} bytes is too short`);
     }
@@ -91,9 +91,9 @@ export class CurveTransform implements FrameTransform {
       throw protocolError(ERR_ZMTP_INVALID_SEQUENCE, "CURVE MESSAGE nonce does not increase (replayed or reordered)");
     }
     const n = this.recvNonce;
-    body.copy(n, 16, 8, 16);
+    for (let i = 0; i < 8; i++) n[16 + i] = body[8 + i]!;
     const boxes = this.boxes;
-    const frame = boxes.open(this.key, n, body.subarray(HEADER_BYTES));
+    const frame = boxes.open(this.key, n, body, HEADER_BYTES, body.length);
     if (frame === undefined) throw new ZmtpError("EPROTO", ERR_ZMTP_CRYPTOGRAPHIC, "CURVE MESSAGE box does not open (tampered or wrong key)");
     this.lastHi = hi;
     this.lastLo = lo;
@@ -102,4 +102,10 @@ export class CurveTransform implements FrameTransform {
     sink.frameHeader(flags, frame.length);
     return sink.frame(flags, frame);
   }
+}
+
+function isMessage(body: Buffer): boolean {
+  if (body.length < MESSAGE.length) return false;
+  for (let i = 0; i < MESSAGE.length; i++) if (body[i] !== MESSAGE[i]) return false;
+  return true;
 }

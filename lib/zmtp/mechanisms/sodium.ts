@@ -60,12 +60,23 @@ export class FrameBoxes {
   private readonly raw: RawSodium;
   /** key (32) then nonce (24), then the data region. */
   private readonly params: number;
-  private region: number;
+  private readonly region: number;
+  /** The key now in `params` (a connection's, reused while it keeps sending). */
+  private lastKey: Uint8Array | undefined;
 
   constructor(s: Sodium) {
     this.raw = (s as unknown as { libsodium: RawSodium }).libsodium;
     this.params = this.raw._malloc(KEY_BYTES + NONCE_BYTES);
     this.region = this.raw._malloc(REGION_BYTES);
+  }
+
+  private setParams(heap: Uint8Array, key: Uint8Array, nonce: Uint8Array, big: boolean): void {
+    // after a malloc the memory may have grown: the key is copied again
+    if (key !== this.lastKey || big) {
+      heap.set(key, this.params);
+      this.lastKey = key;
+    }
+    heap.set(nonce, this.params + KEY_BYTES);
   }
 
   /** crypto_box_easy_afternm of `flags` then `body`: writes MAC and ciphertext
@@ -77,29 +88,28 @@ export class FrameBoxes {
     const p = big ? r._malloc(mlen + MAC_BYTES) : this.region;
     // the heap view changes when the memory grows: read it after any malloc
     const heap = r.HEAPU8;
-    heap.set(key, this.params);
-    heap.set(nonce, this.params + KEY_BYTES);
+    this.setParams(heap, key, nonce, big);
     // the plaintext sits MAC_BYTES in: the box (MAC first) is written over it in place
     heap[p + MAC_BYTES] = flags;
-    heap.set(body, p + MAC_BYTES + 1);
+    copyInto(heap, p + MAC_BYTES + 1, body, 0, body.length);
     r._crypto_box_easy_afternm(p, p + MAC_BYTES, mlen, 0, this.params + KEY_BYTES, this.params);
-    out.set(r.HEAPU8.subarray(p, p + MAC_BYTES + mlen), at);
+    copyInto(out, at, r.HEAPU8, p, MAC_BYTES + mlen);
     if (big) r._free(p);
   }
 
-  /** Open a box (MAC + ciphertext of flags + body): the body as a new Buffer,
-   * its flags byte in `openedFlags`; undefined if the box does not verify. */
+  /** Open the box at src[start, end) (MAC + ciphertext of flags + body): the
+   * body as a new Buffer, its flags byte in `openedFlags`; undefined if the
+   * box does not verify. */
   openedFlags = 0;
-  open(key: Uint8Array, nonce: Uint8Array, box: Uint8Array): Buffer | undefined {
-    const clen = box.length;
+  open(key: Uint8Array, nonce: Uint8Array, src: Uint8Array, start: number, end: number): Buffer | undefined {
+    const clen = end - start;
     if (clen < MAC_BYTES + 1) return undefined;
     const r = this.raw;
     const big = clen > REGION_BYTES;
     const p = big ? r._malloc(clen) : this.region;
     const heap = r.HEAPU8;
-    heap.set(key, this.params);
-    heap.set(nonce, this.params + KEY_BYTES);
-    heap.set(box, p);
+    this.setParams(heap, key, nonce, big);
+    copyInto(heap, p, src, start, clen);
     const rc = r._crypto_box_open_easy_afternm(p, p, clen, 0, this.params + KEY_BYTES, this.params);
     let out: Buffer | undefined;
     if (rc === 0) {
@@ -107,11 +117,21 @@ export class FrameBoxes {
       this.openedFlags = h[p]!;
       const n = clen - MAC_BYTES - 1;
       out = Buffer.allocUnsafe(n);
-      out.set(h.subarray(p + 1, p + 1 + n));
+      copyInto(out, 0, h, p + 1, n);
     }
     if (big) r._free(p);
     return out;
   }
+}
+
+/** dst[at..] = src[from, from + n): a loop for the small copies of the hot
+ * path (no view object), TypedArray.set for the rest. */
+function copyInto(dst: Uint8Array, at: number, src: Uint8Array, from: number, n: number): void {
+  if (n <= 64) {
+    for (let i = 0; i < n; i++) dst[at + i] = src[from + i]!;
+    return;
+  }
+  dst.set(from === 0 && n === src.length ? src : src.subarray(from, from + n), at);
 }
 
 /** Random bytes from the platform's CSPRNG in one call (libsodium.js's own
