@@ -9,3 +9,5 @@ export * from "./support/legacy-peer.js"; // a ZMTP 2.0 / 1.0 peer written from 
 export * from "./support/interop.js"; // makeSocket over omq and zeromq.js
 export * from "./support/pgm.js"; // multicast endpoints, pgm hooks and stats
 export * from "./support/zmtp.js"; // ZMTP encoders/parsers only tests use
+// test/support/curve-peer.ts (a CurveZMQ client and server written from RFC
+// 25/26) is imported directly: it loads libsodium, which most tests do not need
