@@ -80,7 +80,8 @@ class FunctionHandler implements InprocEntry, Authenticator {
       },
     };
     ours.sink = sink;
-    // requests written before the line existed cannot be: read when told
+    // arm the reader's wake-up (a pipe tells a reader only once it has seen it empty)
+    ours.checkRead();
     return theirs;
   }
 
