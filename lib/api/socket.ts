@@ -10,7 +10,7 @@ import { NOT_YET, WaitQueue } from "./wait-queue.js";
 import { type MessageLike, type Msg, toFrames } from "../core/message.js";
 import type { Event } from "../core/events.js";
 import { Observer } from "./observer.js";
-import { type OptionValues, applySecurityOption, defaultValues, normalizeOption, optionNamesFor, publicValue } from "../core/options.js";
+import { type OptionValues, applySecurityOption, defaultValues, securityReadback, normalizeOption, optionNamesFor, publicValue } from "../core/options.js";
 import { loadSodium } from "../zmtp/mechanisms/sodium.js";
 import type { PipeEnd } from "../core/pipe.js";
 import { type SocketTypeDescriptor, type SocketTypeName, findSocketType } from "../core/socket-type.js";
@@ -304,7 +304,7 @@ export abstract class Socket {
 
   /** @internal option accessors (installed per class by defineOptions). */
   _getOption(name: string): unknown {
-    return publicValue(name, this._opts[name]);
+    return securityReadback(this._opts, name) ?? publicValue(name, this._opts[name]);
   }
 
   /** @internal */

@@ -253,6 +253,14 @@ export function applySecurityOption(o: OptionValues, name: string, value: unknow
   }
 }
 
+/** plainServer/curveServer as libzmq reads them back: the role, and only
+ * while that mechanism is the one chosen. undefined for other options. */
+export function securityReadback(o: OptionValues, name: string): boolean | undefined {
+  if (name === "plainServer") return o.asServer && o.mechanism === "plain";
+  if (name === "curveServer") return o.asServer && o.mechanism === "curve";
+  return undefined;
+}
+
 function bytesOf(name: string, value: unknown): Buffer {
   if (typeof value === "string") return Buffer.from(value, "utf8");
   if (Buffer.isBuffer(value)) return value;
