@@ -3,6 +3,7 @@ import { capability } from "omq";
 import * as asyncServer from "./async-server.js";
 import * as pipeline from "./pipeline.js";
 import * as reqrep from "./reqrep-echo.js";
+import * as secure from "./secure-server.js";
 import * as weather from "./weather-pubsub.js";
 
 const transports = ["inproc"];
@@ -15,5 +16,6 @@ for (const t of transports) {
   await pipeline.main(t);
   await reqrep.main(t);
   await asyncServer.main(t);
+  if (t !== "inproc") await secure.main(t);
 }
 console.log("all examples finished");
