@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, test } from "vitest";
 import * as omq from "../../index.js";
 import { z85Decode } from "../../lib/core/z85.js";
-import { type AnySocket, type Lib, closeMadeSockets, makeSocket, recv, tempDir } from "../helpers.js";
+import { type AnySocket, type Lib, closeMadeSockets, makeSocket, recv, tempDir, within } from "../helpers.js";
 import { type Decide, type SeenEvent, firstHandshakeError, keyPair, newContext, zapHandler } from "../support/security.js";
 
 const dir = tempDir("omq-sec-");
@@ -185,4 +185,51 @@ describe("failures report what libzmq reports, in both directions, and deliver n
       } else if (want !== "none") expect(shape(got), where).toBe(want);
     }
   }, 40_000);
+});
+
+describe("commands travel inside CURVE boxes, as libzmq sends them", () => {
+  test.each(combos)("SUBSCRIBE/CANCEL: %s PUB (server), %s SUB", async (pl, sl) => {
+    const k = keyPair(pl);
+    const c = keyPair(sl);
+    const pub = makeSocket(pl, "pub", { curveServer: true, curveSecretKey: k.secretKey });
+    await pub.bind("tcp://127.0.0.1:*");
+    const sub = makeSocket(sl, "sub", { curveServerKey: k.publicKey, curvePublicKey: c.publicKey, curveSecretKey: c.secretKey });
+    sub.connect(pub.lastEndpoint!);
+    sub.subscribe("wanted");
+    // publish until the subscription has crossed (the slow joiner), bounded
+    let got: Buffer[] | undefined;
+    const first = sub.receive().then((m) => (got = m));
+    for (let i = 0; i < 200 && got === undefined; i++) {
+      await pub.send(["unwanted", "x"]);
+      await pub.send(["wanted", String(i)]);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await within(first, 5000, "a published message");
+    expect(got?.[0]?.toString()).toBe("wanted");
+    // and the filter holds: only "wanted" ever arrives
+    await pub.send(["unwanted", "y"]);
+    await pub.send(["wanted", "last"]);
+    for (;;) {
+      const m = await recv(sub, "the last message");
+      expect(m[0]!.toString()).toBe("wanted");
+      if (m[1]!.toString() === "last") break;
+    }
+  });
+
+  test.each(combos)("PING/PONG heartbeats: %s server, %s client stay connected and keep delivering", async (sl, cl) => {
+    const k = keyPair(sl);
+    const c = keyPair(cl);
+    const hb = { heartbeatInterval: 50, heartbeatTimeout: 300 };
+    const server = makeSocket(sl, "router", { ...hb, curveServer: true, curveSecretKey: k.secretKey });
+    await server.bind("tcp://127.0.0.1:*");
+    const client = makeSocket(cl, "dealer", { ...hb, curveServerKey: k.publicKey, curvePublicKey: c.publicKey, curveSecretKey: c.secretKey });
+    let disconnects = 0;
+    client.events.on("disconnect", () => disconnects++);
+    server.events.on("disconnect", () => disconnects++);
+    client.connect(server.lastEndpoint!);
+    await roundTrip(server, client);
+    await new Promise((r) => setTimeout(r, 600)); // a dozen PING/PONG exchanges, boxed
+    await roundTrip(server, client);
+    expect(disconnects).toBe(0);
+  });
 });
