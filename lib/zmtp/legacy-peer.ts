@@ -1,7 +1,7 @@
 // What a peer older than ZMTP 3.0 tells about itself: only the socket-type
 // byte of its greeting (ZMTP 2.0) and its identity frame. There is no
 // security mechanism at those revisions, so only a NULL socket talks to one
-// (libzmq 4.3 refuses them when ZAP is on; omq whenever PLAIN or CURVE is).
+// (libzmq 4.3 refuses them when ZAP is on: PLAIN, CURVE, or NULL with a ZAP domain).
 import { findSocketTypeByNumber, socketTypesCompatible } from "../core/socket-type.js";
 import { ERR_ZMTP_INVALID_METADATA, ERR_ZMTP_MECHANISM_MISMATCH, protocolError } from "./constants.js";
 import type { EnginePeer } from "./engine.js";
@@ -9,9 +9,14 @@ import type { LegacyPeer } from "./framing.js";
 
 /** The peer as the session sees it; throws a handshake error if it may not
  * talk to us. `ours` is our ZMTP type name, `mechanism` our mechanism's. */
-export function legacyEnginePeer(ours: string, mechanism: string, legacy: LegacyPeer): EnginePeer {
-  if (mechanism !== "NULL") {
-    throw protocolError(ERR_ZMTP_MECHANISM_MISMATCH, `a ZMTP ${legacy.revision} peer has no security mechanism; this socket needs ${mechanism}`);
+export function legacyEnginePeer(ours: string, mechanism: { name: string; authenticates?: boolean }, legacy: LegacyPeer): EnginePeer {
+  if (mechanism.name !== "NULL") {
+    throw protocolError(ERR_ZMTP_MECHANISM_MISMATCH, `a ZMTP ${legacy.revision} peer has no security mechanism; this socket needs ${mechanism.name}`);
+  }
+  // NULL with a ZAP domain: such a peer would skip the ZAP check (libzmq
+  // refuses it whenever zap_enabled())
+  if (mechanism.authenticates === true) {
+    throw protocolError(ERR_ZMTP_MECHANISM_MISMATCH, `a ZMTP ${legacy.revision} peer cannot be authenticated (zapDomain is set)`);
   }
   const peer: EnginePeer = { socketType: "", properties: new Map() };
   if (legacy.socketType !== undefined) {

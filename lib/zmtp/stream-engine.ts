@@ -209,7 +209,7 @@ export class StreamEngine implements Engine, InboundHost, OutboundSource {
   /** A ZMTP 2.0/1.0 peer: the preamble exchanged all there is (identities),
    * so traffic starts now, with no commands and no heartbeats (libzmq). */
   private legacyReady(legacy: LegacyPeer): void {
-    const peer = legacyEnginePeer(this.o.socketType, this.o.mechanism.name, legacy);
+    const peer = legacyEnginePeer(this.o.socketType, this.o.mechanism, legacy);
     this.phase = "active";
     if (this.handshakeTimer !== undefined) clearTimeout(this.handshakeTimer);
     const a = this.assembler;

@@ -3,7 +3,9 @@
 // handlers that fail or never answer fail that handshake only.
 import { afterEach, describe, expect, test } from "vitest";
 import * as omq from "../../index.js";
-import { type Lib, closeMadeSockets, makeSocket, nextEvent, recv } from "../helpers.js";
+import {
+  LEGACY_TYPES, LegacyPeer, type Lib, RawPeer, closeMadeSockets, command, frame, greeting, makeSocket, nextEvent, property, recv,
+} from "../helpers.js";
 import { type ZapFrames, keyPair, newContext, zapHandler } from "../support/security.js";
 
 const cleanups: Array<() => void> = [];
@@ -113,13 +115,64 @@ describe("handlers that fail", () => {
     await r.bind("inproc://zeromq.zap.01");
   });
 
-  test("zapEnforceDomain: a CURVE server with no handler refuses (EFAULT) instead of letting clients in", async () => {
-    const server = new omq.Pull({ context: new omq.Context(), curveServer: true, curveSecretKey: serverKeys.secretKey, zapEnforceDomain: true, linger: 0 });
+  test("zapEnforceDomain with a domain: a CURVE server with no handler refuses (EFAULT) instead of letting clients in", async () => {
+    const server = new omq.Pull({ context: new omq.Context(), curveServer: true, curveSecretKey: serverKeys.secretKey, zapDomain: "global", zapEnforceDomain: true, linger: 0 });
     cleanups.push(() => server.close());
     await server.bind("tcp://127.0.0.1:*");
     const failed = nextEvent(server, "handshake:error:other", 5000);
     const client = makeSocket("zmq", "push", MECHS.CURVE!.client);
     client.connect(server.lastEndpoint!);
     expect(((await failed) as { error?: { code?: string } }).error?.code).toBe("EFAULT");
+  });
+
+  test.each(["zmq", "omq"] as const)("zapEnforceDomain without a domain: a %s CURVE server with no handler lets the client in (libzmq's Stonehouse)", async (lib) => {
+    const server = makeSocket(lib, "pull", { context: newContext(lib), curveServer: true, curveSecretKey: serverKeys.secretKey, zapEnforceDomain: true });
+    await server.bind("tcp://127.0.0.1:*");
+    const client = makeSocket(lib === "omq" ? "zmq" : "omq", "push", MECHS.CURVE!.client);
+    client.connect(server.lastEndpoint!);
+    await client.send("in");
+    expect(String((await recv(server, "the client's message"))[0])).toBe("in");
+  });
+
+  test("a ZMTP 2.0 peer cannot slip past ZAP: a NULL server with a zapDomain refuses it", async () => {
+    const ctx = new omq.Context();
+    let asked = 0;
+    const auth = omq.setAuthenticator(() => {
+      asked++;
+      return false;
+    }, ctx);
+    cleanups.push(() => auth.close());
+    const server = new omq.Pull({ context: ctx, zapDomain: "global", linger: 0, receiveTimeout: 500 });
+    cleanups.push(() => server.close());
+    await server.bind("tcp://127.0.0.1:*");
+    const refused = nextEvent(server, "handshake:error:protocol", 5000);
+    const old = await LegacyPeer.connect(server.lastEndpoint!, { revision: "2.0", socketType: LEGACY_TYPES.PUSH });
+    cleanups.push(() => old.close());
+    old.send("from a ZMTP 2.0 peer");
+    expect(((await refused) as { error?: { code?: string } }).error?.code).toBe("ERR_ZMTP_MECHANISM_MISMATCH");
+    await expect(server.receive()).rejects.toMatchObject({ code: "EAGAIN" });
+    // a ZMTP 3 NULL peer is asked (and refused: the function says no)
+    const modern = makeSocket("omq", "push", {});
+    modern.connect(server.lastEndpoint!);
+    await nextEvent(server, "handshake:error:auth", 5000);
+    expect(asked).toBeGreaterThan(0);
+  });
+
+  test("a peer cannot claim a User-Id: only the ZAP handler's answer sets it", async () => {
+    const ctx = new omq.Context();
+    const auth = omq.setAuthenticator(() => true, ctx); // approves with an empty user id
+    cleanups.push(() => auth.close());
+    const server = new omq.Pull({ context: ctx, zapDomain: "global", linger: 0, receiveTimeout: 5000 });
+    cleanups.push(() => server.close());
+    await server.bind("tcp://127.0.0.1:*");
+    const raw = await RawPeer.connect(server.lastEndpoint!);
+    cleanups.push(() => raw.close());
+    raw.write(greeting(), command("READY", Buffer.concat([property("Socket-Type", "PUSH"), property("User-Id", "root")])));
+    // the server's READY comes once ZAP has approved: then messages may flow
+    await raw.until(() => raw.commands().some(([n]) => n === "READY"), 5000, "the server's READY");
+    raw.write(frame("hi"));
+    const msg = await server.receive();
+    expect(String(msg[0])).toBe("hi");
+    expect(omq.messageMetadata(msg)?.properties?.get("User-Id")).toBeUndefined();
   });
 });

@@ -3,7 +3,7 @@
 // across its 32-bit halves), and the receiving side accepts exactly the boxes
 // that come in order.
 import fc from "fast-check";
-import sodium from "libsodium-wrappers";
+import sodium from "libsodium-wrappers-sumo";
 import { afterEach, beforeAll, describe, expect, test } from "vitest";
 import { Dealer, Router, curveKeyPair } from "../../index.js";
 import { FLAG_MORE } from "../../lib/zmtp/constants.js";

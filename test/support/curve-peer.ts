@@ -2,7 +2,7 @@
 // directly (not omq's mechanism), so hostile-input tests can send any
 // variation: broken padding, a bad vouch, a foreign cookie, replayed or
 // reordered MESSAGE boxes, one flipped bit.
-import sodium from "libsodium-wrappers";
+import sodium from "libsodium-wrappers-sumo";
 import { RawPeer, command, frame, greeting, property } from "./raw-peer.js";
 import { within } from "./waits.js";
 

@@ -2,7 +2,7 @@
 // server and an omq CURVE client: each case must close that one connection,
 // deliver nothing it should not, and leave the socket serving an honest peer.
 import { type Server, createServer } from "node:net";
-import sodium from "libsodium-wrappers";
+import sodium from "libsodium-wrappers-sumo";
 import { afterEach, beforeAll, describe, expect, test } from "vitest";
 import { Dealer, Router, type Socket, curveKeyPair } from "../../index.js";
 import { z85Decode } from "../../lib/core/z85.js";

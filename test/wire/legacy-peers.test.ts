@@ -3,8 +3,8 @@
 // (test/support/legacy-peer.ts), as client and as server, over tcp and ipc.
 import type { Server } from "node:net";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { Dealer, Publisher, Pull, Push, Reply, Request, Router, type Socket, Subscriber } from "../../index.js";
-import { LEGACY_TYPES, LegacyPeer, type LegacyRevision, T, eventsSeen, sleep, tempDir } from "../helpers.js";
+import { Dealer, Publisher, Pull, Push, Reply, Request, Router, type Socket, Subscriber, curveKeyPair } from "../../index.js";
+import { LEGACY_TYPES, LegacyPeer, type LegacyRevision, T, eventsSeen, nextEvent, sleep, tempDir } from "../helpers.js";
 
 const dir = tempDir("omq-legacy-");
 afterAll(() => dir.remove());
@@ -136,12 +136,21 @@ for (const transport of ["tcp", "ipc"] as const) {
 }
 
 describe("what an old peer cannot do", () => {
-  it("a CURVE or PLAIN socket refuses an old peer (no mechanism exists at those revisions)", async () => {
-    // no PLAIN/CURVE yet: the engine-level check is tested with a mechanism stand-in
-    const { legacyEnginePeer } = await import("../../lib/zmtp/legacy-peer.js");
-    expect(() => legacyEnginePeer("DEALER", "CURVE", { revision: "2.0", socketType: 6, identity: Buffer.alloc(0) })).toThrow(
-      expect.objectContaining({ zmtpCode: "ERR_ZMTP_MECHANISM_MISMATCH" }),
-    );
-    expect(legacyEnginePeer("DEALER", "NULL", { revision: "2.0", socketType: 6, identity: Buffer.from("x") })).toMatchObject({ socketType: "ROUTER" });
+  it.each([
+    ["CURVE", () => ({ curveServer: true, curveSecretKey: curveKeyPair().secretKey })],
+    ["PLAIN", () => ({ plainServer: true })],
+  ] as const)("a %s server refuses an old peer (no mechanism exists at those revisions); nothing it sends arrives", async (_name, opts) => {
+    const server = new Pull({ linger: 0, receiveTimeout: 300, ...opts() });
+    try {
+      await server.bind("tcp://127.0.0.1:*");
+      const refused = nextEvent(server, "handshake:error:protocol", 5000);
+      const old = await LegacyPeer.connect(server.lastEndpoint!, { revision: "2.0", socketType: LEGACY_TYPES.PUSH });
+      old.send("from an old peer");
+      expect(((await refused) as { error?: { code?: string } }).error?.code).toBe("ERR_ZMTP_MECHANISM_MISMATCH");
+      await expect(server.receive()).rejects.toMatchObject({ code: "EAGAIN" });
+      old.close();
+    } finally {
+      server.close();
+    }
   });
 });

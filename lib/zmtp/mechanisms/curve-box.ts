@@ -18,15 +18,6 @@ export function fullNonce(prefix: string, n: number): Buffer {
   return Buffer.concat([Buffer.from(prefix, "latin1"), shortNonceBytes(n)]);
 }
 
-/** crypto_box_open_easy, or undefined when the box does not verify. */
-export function boxOpen(s: Sodium, box: Uint8Array, nonce: Uint8Array, publicKey: Uint8Array, secretKey: Uint8Array): Uint8Array | undefined {
-  try {
-    return s.crypto_box_open_easy(box, nonce, publicKey, secretKey);
-  } catch {
-    return undefined;
-  }
-}
-
 /** crypto_box_open_easy_afternm, or undefined when the box does not verify. */
 export function boxOpenAfternm(s: Sodium, box: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array | undefined {
   try {

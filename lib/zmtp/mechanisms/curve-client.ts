@@ -12,7 +12,7 @@ import {
 import { CurveTransform, readShortNonce } from "./curve-transform.js";
 import type { Command, FrameTransform, Mechanism, MechanismPeer, MechanismSelf } from "./mechanism.js";
 import { ownMetadata, peerErrorToThrow, peerFromMetadata } from "./mechanism.js";
-import { type Sodium, boxKeyPair, frameBoxes, randomBytes } from "./sodium.js";
+import { type SecretKey, type Sodium, boxKey, boxKeyPair, frameBoxes, longTermKey, randomBytes } from "./sodium.js";
 import { boxOpenAfternm, fullNonce, shortNonceBytes } from "./curve-box.js";
 
 export interface CurveClientOptions extends MechanismSelf {
@@ -29,7 +29,7 @@ export class CurveClient implements Mechanism {
   readonly asServer = false;
   private state: "hello" | "welcome" | "ready" | "done" = "hello";
   private readonly cnPublic: Uint8Array;
-  private readonly cnSecret: Uint8Array;
+  private readonly cnSecret: SecretKey;
   /** Our next short nonce: HELLO takes 1, INITIATE 2, messages go on from 3. */
   private nonce = 1;
   private key: Uint8Array | undefined;
@@ -62,7 +62,7 @@ export class CurveClient implements Mechanism {
     const n = this.nonce++;
     let helloKey: Uint8Array;
     try {
-      helloKey = s.crypto_box_beforenm(this.o.serverKey, this.cnSecret);
+      helloKey = boxKey(s, this.o.serverKey, this.cnSecret);
     } catch {
       throw new ZmtpError("EPROTO", ERR_ZMTP_CRYPTOGRAPHIC, "curveServerKey is not a usable public key");
     }
@@ -99,7 +99,7 @@ export class CurveClient implements Mechanism {
     const cookie = plain.subarray(32, 128);
     let key: Uint8Array;
     try {
-      key = s.crypto_box_beforenm(cnServer, this.cnSecret);
+      key = boxKey(s, cnServer, this.cnSecret);
     } catch {
       throw new ZmtpError("EPROTO", ERR_ZMTP_CRYPTOGRAPHIC, "CURVE server short-term key is unusable");
     }
@@ -109,7 +109,13 @@ export class CurveClient implements Mechanism {
     const vouchPlain = new Uint8Array(64);
     vouchPlain.set(this.cnPublic, 0);
     vouchPlain.set(this.o.serverKey, 32);
-    const vouch = s.crypto_box_easy(vouchPlain, Buffer.concat([Buffer.from("VOUCH---"), vouchNonce]), cnServer, this.o.secretKey);
+    let vouchKey: Uint8Array;
+    try {
+      vouchKey = boxKey(s, cnServer, longTermKey(s, this.o.secretKey).secretKey);
+    } catch {
+      throw new ZmtpError("EPROTO", ERR_ZMTP_CRYPTOGRAPHIC, "CURVE server short-term key is unusable");
+    }
+    const vouch = s.crypto_box_easy_afternm(vouchPlain, Buffer.concat([Buffer.from("VOUCH---"), vouchNonce]), vouchKey);
     const metadata = encodeMetadata(ownMetadata(this.o));
     const inner = Buffer.concat([this.o.publicKey, vouchNonce, vouch, metadata]);
     const n = this.nonce++;

@@ -12,11 +12,11 @@ import {
   CMD_READY, ERR_ZMTP_CRYPTOGRAPHIC, ERR_ZMTP_KEY_EXCHANGE, ERR_ZMTP_MALFORMED_COMMAND_HELLO,
   ERR_ZMTP_MALFORMED_COMMAND_INITIATE, ERR_ZMTP_UNEXPECTED_COMMAND, ZmtpError, protocolError,
 } from "../constants.js";
-import { boxOpen, boxOpenAfternm, fullNonce, shortNonceBytes } from "./curve-box.js";
+import { boxOpenAfternm, fullNonce, shortNonceBytes } from "./curve-box.js";
 import { CurveTransform, type ShortNonce, readShortNonce } from "./curve-transform.js";
 import type { Command, FrameTransform, Mechanism, MechanismPeer, MechanismSelf } from "./mechanism.js";
 import { ownMetadata, peerFromMetadata, withZapProperties } from "./mechanism.js";
-import { type Sodium, boxKeyPair, frameBoxes, publicKeyOf, randomBytes } from "./sodium.js";
+import { type SecretKey, type Sodium, boxKey, boxKeyPair, frameBoxes, longTermKey, randomBytes } from "./sodium.js";
 import { ZapExchange, type ZapContext, noZapHandler } from "./zap.js";
 
 export interface CurveServerOptions extends MechanismSelf {
@@ -36,8 +36,9 @@ export class CurveServer implements Mechanism {
   readonly asServer = true;
   private state: "hello" | "initiate" | "zap" | "done" = "hello";
   private readonly publicKey: Uint8Array;
+  private readonly secretKey: SecretKey;
   private readonly cnPublic: Uint8Array;
-  private readonly cnSecret: Uint8Array;
+  private readonly cnSecret: SecretKey;
   /** The cookie key t: this connection's alone, forgotten after INITIATE. */
   private cookieKey: Uint8Array | undefined;
   private cnClient: Uint8Array | undefined;
@@ -53,7 +54,9 @@ export class CurveServer implements Mechanism {
     private readonly s: Sodium,
     private readonly o: CurveServerOptions,
   ) {
-    this.publicKey = publicKeyOf(s, o.secretKey);
+    const long = longTermKey(s, o.secretKey);
+    this.publicKey = long.publicKey;
+    this.secretKey = long.secretKey;
     const kp = boxKeyPair(s);
     this.cnPublic = kp.publicKey;
     this.cnSecret = kp.secretKey;
@@ -108,7 +111,7 @@ export class CurveServer implements Mechanism {
     // beforenm(C', s): HELLO's box and WELCOME's share it
     let helloKey: Uint8Array;
     try {
-      helloKey = s.crypto_box_beforenm(cnClient, this.o.secretKey);
+      helloKey = boxKey(s, cnClient, this.secretKey);
     } catch {
       throw cryptoError("CURVE HELLO short-term key is unusable");
     }
@@ -122,7 +125,7 @@ export class CurveServer implements Mechanism {
     this.cookieKey = cookieKey;
     const cookieNonce = randomBytes(16);
     const cookie = s.crypto_secretbox_easy(
-      Buffer.concat([this.cnClient, this.cnSecret]),
+      Buffer.concat([this.cnClient, this.cnSecret.raw]),
       Buffer.concat([Buffer.from("COOKIE--"), cookieNonce]),
       cookieKey,
     );
@@ -147,7 +150,7 @@ export class CurveServer implements Mechanism {
     }
     // single use: the key goes, so the cookie cannot open again
     this.cookieKey = undefined;
-    if (!equal(cookie.subarray(0, 32), this.cnClient!) || !equal(cookie.subarray(32, 64), this.cnSecret)) {
+    if (!equal(cookie.subarray(0, 32), this.cnClient!) || !equal(cookie.subarray(32, 64), this.cnSecret.raw)) {
       throw cryptoError("CURVE INITIATE cookie is not the one we gave");
     }
     const nonce = readShortNonce(data, 96);
@@ -156,7 +159,7 @@ export class CurveServer implements Mechanism {
     }
     let key: Uint8Array;
     try {
-      key = s.crypto_box_beforenm(this.cnClient!, this.cnSecret);
+      key = boxKey(s, this.cnClient!, this.cnSecret);
     } catch {
       throw cryptoError("CURVE client short-term key is unusable");
     }
@@ -168,7 +171,13 @@ export class CurveServer implements Mechanism {
     }
     const clientKey = Buffer.from(plain.subarray(0, 32));
     const vouchNonce = Buffer.concat([Buffer.from("VOUCH---"), plain.subarray(32, 48)]);
-    const vouch = boxOpen(s, plain.subarray(48, 128), vouchNonce, clientKey, this.cnSecret);
+    let vouchKey: Uint8Array;
+    try {
+      vouchKey = boxKey(s, clientKey, this.cnSecret);
+    } catch {
+      throw cryptoError("CURVE client long-term key is unusable");
+    }
+    const vouch = boxOpenAfternm(s, plain.subarray(48, 128), vouchNonce, vouchKey);
     if (vouch === undefined) throw cryptoError("CURVE INITIATE vouch does not open (a bad vouch or client key)");
     if (!equal(vouch.subarray(0, 32), this.cnClient!) || !equal(vouch.subarray(32, 64), this.publicKey)) {
       throw protocolError(ERR_ZMTP_KEY_EXCHANGE, "CURVE vouch is for another connection or server");
@@ -176,11 +185,15 @@ export class CurveServer implements Mechanism {
     this.key = key;
     this.peerLast = nonce;
     this.pendingPeer = peerFromMetadata(this.o.socketType, parseMetadata(Buffer.from(plain.subarray(128))));
-    if (this.zap.ask("CURVE", [clientKey], this.wake)) {
-      this.state = "zap";
-      return [];
+    // libzmq: ZAP when a domain is set or the domain is not enforced; enforced
+    // with no domain, clients get in unauthenticated (Stonehouse)
+    if (this.zap.domain !== "" || !this.zap.enforceDomain) {
+      if (this.zap.ask("CURVE", [clientKey], this.wake)) {
+        this.state = "zap";
+        return [];
+      }
+      if (this.zap.enforceDomain) throw noZapHandler();
     }
-    if (this.zap.enforceDomain) throw noZapHandler();
     return [this.ready()];
   }
 

@@ -65,6 +65,9 @@ export interface Mechanism {
   poll?(): Command[];
   /** The connection is gone: let go of anything outside it (a ZAP request). */
   close?(): void;
+  /** NULL with a ZAP domain: the connection goes through ZAP, so a peer older
+   * than ZMTP 3.0 (which has no handshake to hold it) is refused. */
+  readonly authenticates?: boolean;
 }
 
 /** Who we are in a handshake. */
@@ -103,6 +106,8 @@ export function peerFromMetadata(ownType: string, properties: Map<string, Buffer
   if (!socketTypesCompatible(ownType, socketType)) {
     throw protocolError(ERR_ZMTP_INVALID_METADATA, `socket type ${ownType} cannot talk to peer type ${socketType}`);
   }
+  // User-Id is the mechanism's to say (ZAP's answer), never the peer's
+  for (const k of [...properties.keys()]) if (k.toLowerCase() === "user-id") properties.delete(k);
   const peer: MechanismPeer = { socketType, properties };
   const id = getProperty(properties, PROP_IDENTITY);
   if (id !== undefined) {

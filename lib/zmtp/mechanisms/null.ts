@@ -32,6 +32,10 @@ export class NullMechanism implements Mechanism {
     if (options.zap !== undefined) this.zap = new ZapExchange(options.zap);
   }
 
+  get authenticates(): boolean {
+    return this.zap !== undefined;
+  }
+
   get done(): boolean {
     return this.sentReady && this.peerReady !== undefined;
   }
