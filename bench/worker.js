@@ -605,8 +605,21 @@ roles.handshakes = async function handshakes() {
   let done = 0;
   let bad = 0;
   let capped = false;
+  let t0 = performance.now();
+  const once = async (i) => {
+    const d = new lib.Dealer({ linger: 0, ...keys });
+    d.connect(endpoint);
+    await d.send(indexBuf(i, args.size));
+    const [reply] = await d.receive();
+    if (!isReplyFor(reply, i, args.size)) bad++;
+    d.close();
+  };
+  // untimed warm-up: code paths compiled, libraries loaded (omq loads its
+  // crypto on first use), in both libraries alike
+  status.phase = "warm-up handshakes";
+  for (let i = 0; i < (args.warmup ?? 0); i++) await once(i);
   const stopCpu = cpuMeter();
-  const t0 = performance.now();
+  t0 = performance.now();
   status.phase = "handshaking";
   const lane = async () => {
     while (started < args.count) {
@@ -615,12 +628,7 @@ roles.handshakes = async function handshakes() {
         return;
       }
       const i = started++;
-      const d = new lib.Dealer({ linger: 0, ...keys });
-      d.connect(endpoint);
-      await d.send(indexBuf(i, args.size));
-      const [reply] = await d.receive();
-      if (!isReplyFor(reply, i, args.size)) bad++;
-      d.close();
+      await once(i);
       done++;
       status.received = done;
     }
