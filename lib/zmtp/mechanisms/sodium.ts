@@ -170,34 +170,40 @@ export interface SecretKey {
 const ZERO16 = new Uint8Array(16);
 const b64url = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("base64url");
 
-/** A fresh short-term key pair. */
+/** A fresh short-term key pair. Not node:crypto's generateKeyPairSync: on
+ * Node 20 its job's destructor, run by a garbage collection that starts
+ * inside a JWK export, waits on a mutex the export holds, and the process
+ * hangs (seen here, a gdb backtrace: ~KeyGenJob under ExportJWKEdKey). */
 export function boxKeyPair(s: Sodium): { publicKey: Uint8Array; secretKey: SecretKey } {
-  const c = native;
-  if (c !== undefined) {
-    const kp = c.generateKeyPairSync("x25519");
-    const jwk = kp.privateKey.export({ format: "jwk" });
-    return {
-      publicKey: Buffer.from(jwk.x!, "base64url"),
-      secretKey: { raw: Buffer.from(jwk.d!, "base64url"), native: kp.privateKey },
-    };
-  }
   const raw = randomBytes(KEY_BYTES);
-  return { publicKey: s.crypto_scalarmult_base(raw), secretKey: { raw } };
+  const publicKey = s.crypto_scalarmult_base(raw);
+  return { publicKey, secretKey: nativeSecret(raw, publicKey) };
 }
 
-const longTerm = new WeakMap<Uint8Array, { publicKey: Uint8Array; secretKey: SecretKey }>();
+/** A SecretKey with node:crypto's KeyObject for it, where there is one. */
+function nativeSecret(raw: Uint8Array, publicKey: Uint8Array): SecretKey {
+  const c = native;
+  if (c === undefined) return { raw };
+  return { raw, native: c.createPrivateKey({ key: { kty: "OKP", crv: "X25519", d: b64url(raw), x: b64url(publicKey) }, format: "jwk" }) };
+}
+
+/** Long-term keys by their bytes: a process uses a few, and every socket made
+ * with the same key option (a new one per connection, as a client pool does)
+ * shares one entry. Bounded: the oldest goes past LONG_TERM_MAX. */
+const longTerm = new Map<string, { publicKey: Uint8Array; secretKey: SecretKey }>();
+const LONG_TERM_MAX = 64;
 
 /** A long-term secret key (a socket option) and its public key, worked out
  * once per key. */
 export function longTermKey(s: Sodium, raw: Uint8Array): { publicKey: Uint8Array; secretKey: SecretKey } {
-  let k = longTerm.get(raw);
+  const id = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString("latin1");
+  let k = longTerm.get(id);
   if (k === undefined) {
-    const publicKey = s.crypto_scalarmult_base(raw);
-    const c = native;
-    const nativeKey =
-      c === undefined ? undefined : c.createPrivateKey({ key: { kty: "OKP", crv: "X25519", d: b64url(raw), x: b64url(publicKey) }, format: "jwk" });
-    k = { publicKey, secretKey: nativeKey === undefined ? { raw } : { raw, native: nativeKey } };
-    longTerm.set(raw, k);
+    const copy = Uint8Array.from(raw);
+    const publicKey = s.crypto_scalarmult_base(copy);
+    k = { publicKey, secretKey: nativeSecret(copy, publicKey) };
+    if (longTerm.size >= LONG_TERM_MAX) longTerm.delete(longTerm.keys().next().value!);
+    longTerm.set(id, k);
   }
   return k;
 }
