@@ -52,7 +52,8 @@ if (!Number.isInteger(RUNS) || RUNS < 1) {
 // per-run time limit (then the run has failed), and the whole-suite budget
 const MAX_MS = QUICK ? 300 : 2000;
 const RUN_TIMEOUT_MS = QUICK ? 10_000 : 20_000;
-const BUDGET_MS = QUICK ? 110_000 : 570_000;
+// (quick mode is CI's smoke run: a slow CI machine needs about twice this VM's time)
+const BUDGET_MS = QUICK ? 200_000 : 570_000;
 
 // --- cases ------------------------------------------------------------------
 
@@ -667,7 +668,8 @@ async function main() {
         if (Date.now() - started > BUDGET_MS) {
           Object.assign(sample, { ok: false, skipped: true, error: `skipped: suite time budget of ${BUDGET_MS / 1000} s used up` });
           dead.add(lib);
-          failures++;
+          // a case this library already delivered in once has been smoke-tested; one it never ran has not
+          if (!entry.samples.some((s) => s.lib === lib && s.ok)) failures++;
           entry.samples.push(sample);
           process.stdout.write(`${lib[0]}- `);
           continue;
@@ -732,7 +734,8 @@ async function main() {
       }
     }
     const errs = entry.samples.filter((s) => !s.ok);
-    process.stdout.write(errs.length ? ` FAILED\n` : "\n");
+    const failed = errs.some((s) => !s.skipped || !entry.samples.some((t) => t.lib === s.lib && t.ok));
+    process.stdout.write(failed ? ` FAILED\n` : errs.length ? " (runs skipped)\n" : "\n");
     for (const s of errs) {
       console.log(`    ${s.lib} run ${s.run}: ${s.error}`);
       if (s.stderr) console.log(s.stderr.split("\n").slice(-6).map((l) => `      | ${l}`).join("\n"));
