@@ -10,6 +10,7 @@ import { inprocTransport } from "./transports/inproc.js";
 import { ipcTransport } from "./transports/ipc.js";
 import { pgmTransport } from "./transports/pgm/index.js";
 import { tcpTransport } from "./transports/tcp.js";
+import { wsTransport } from "./transports/ws/index.js";
 
 for (const t of SOCKET_TYPES) registerSocketType(t);
 defineSocketClassOptions();
@@ -17,6 +18,7 @@ registerTransport(inprocTransport);
 registerTransport(tcpTransport);
 registerTransport(ipcTransport);
 registerTransport(pgmTransport);
+registerTransport(wsTransport);
 
 export * from "./lib/index.js";
 export { busyPolling } from "./lib/api/diagnostics.js";

@@ -3,7 +3,7 @@
 // backoff and reports the zeromq.js event sequence. tcp.ts and ipc.ts only
 // say how to listen and how to dial.
 import { type OnReadOpts, type Server, Socket as NetSocket } from "node:net";
-import { ZmqError, fromSystemError } from "../lib/core/errors.js";
+import { ZmqError, fromSystemError, toZmqError } from "../lib/core/errors.js";
 import type { Binding, ConnectOptions, Connection, TransportHost } from "../lib/core/transport.js";
 import type { CodecFactory } from "../lib/zmtp/framing.js";
 import type { MechanismSelf } from "../lib/zmtp/mechanisms/mechanism.js";
@@ -17,8 +17,19 @@ import type { EngineEnd } from "../lib/zmtp/engine.js";
 /** How a stream transport makes connections. */
 export interface StreamDialer {
   /** Start one connection attempt; the socket emits 'connect' or 'error'.
-   * `onread` goes into the connect options (DirectReads). */
+   * `onread` goes into the connect options (DirectReads), unless the dialer
+   * has an upgrade step (then the socket reads with 'data' events). */
   dial(onread: OnReadOpts): NetSocket;
+  /** A protocol step between 'connect' and ZeroMQ (ws: the HTTP upgrade):
+   * the framing to use and the bytes that came after the step. Rejecting
+   * fails this attempt (the connecter retries). */
+  upgrade?(s: NetSocket): Promise<Upgraded>;
+}
+
+export interface Upgraded {
+  codec: CodecFactory;
+  /** Bytes read past the upgrade, for the engine. */
+  head: Buffer;
 }
 
 /** Node's size for a read when nobody says otherwise. */
@@ -258,8 +269,7 @@ export class StreamConnecter implements Connection, SessionOwner {
     };
     s.once("error", onError);
     s.once("close", onError);
-    s.once("connect", () => {
-      this.clearConnectTimer();
+    const connected = (codec: CodecFactory | undefined, head: Buffer) => {
       s.off("error", onError);
       s.off("close", onError);
       this.attempt = undefined;
@@ -267,10 +277,39 @@ export class StreamConnecter implements Connection, SessionOwner {
         s.destroy();
         return;
       }
+      this.currentInterval = this.host.options.reconnectInterval;
+      if (codec === undefined) {
+        startEngine(s, this.host, this.session, reads);
+        return;
+      }
+      const engine = startEngine(s, this.host, this.session, undefined, codec);
+      if (head.length > 0) engine.input(head);
+      s.resume();
+    };
+    s.once("connect", () => {
+      this.clearConnectTimer();
+      if (this.closed) {
+        s.destroy();
+        return;
+      }
       applySocketOptions(s, this.host);
       this.host.emit({ type: "connect", address: this.address });
-      this.currentInterval = this.host.options.reconnectInterval;
-      startEngine(s, this.host, this.session, reads);
+      const upgrade = this.dialer.upgrade;
+      if (upgrade === undefined) {
+        connected(undefined, EMPTY);
+        return;
+      }
+      upgrade.call(this.dialer, s).then(
+        (u) => {
+          if (this.attempt === s) connected(u.codec, u.head);
+        },
+        (err: unknown) => {
+          if (this.attempt !== s) return;
+          // a refused or malformed upgrade is this connection's handshake failing; 'close' retries
+          this.host.emit({ type: "handshake:error:protocol", address: this.address, error: toZmqError(err) });
+          s.destroy();
+        },
+      );
     });
   }
 

@@ -55,6 +55,18 @@ export interface SocketOptions {
    * recent waits (200 µs to 1 ms, none for waits longer than that); a number
    * is a fixed window in µs; 0 never spins. See README "Busy polling". */
   busyPoll: number;
+  /** omq only: TLS options for wss:// (node:tls): `key` and `cert` to bind;
+   * `ca`, `rejectUnauthorized`, `servername` (and a client `cert`/`key`) to
+   * connect. See README "WebSocket". */
+  tls: import("node:tls").SecureContextOptions & import("node:tls").CommonConnectionOptions & { servername?: string } | null;
+  /** omq only: an http.Server (ws://) or https.Server (wss://) of the
+   * application's that bind() attaches to instead of listening itself: the
+   * socket serves the bound path, the server keeps serving everything else. */
+  httpServer: import("node:http").Server | null;
+  /** omq only: speak the mechanism-less `ZWS2.0` over ws/wss (as browsers
+   * and jszmq do): connect offers only it instead of libzmq's
+   * `ZWS2.0/NULL,ZWS2.0`; bind picks it whenever a client offers it. */
+  wsNoMechanism: boolean;
   /** ZMQ_PLAIN_SERVER: be the PLAIN server (clients are checked by the ZAP handler). */
   plainServer: boolean;
   /** ZMQ_PLAIN_USERNAME / ZMQ_PLAIN_PASSWORD: be a PLAIN client (1-255 bytes). */

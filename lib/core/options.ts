@@ -5,7 +5,7 @@ import { OptionRangeError, ZmqError } from "./errors.js";
 import type { SocketTypeDescriptor } from "./socket-type.js";
 import { z85Decode, z85Encode } from "./z85.js";
 
-type Kind = "int" | "bool" | "id" | "bytes" | "string" | "verbosity" | "key";
+type Kind = "int" | "bool" | "id" | "bytes" | "string" | "verbosity" | "key" | "object";
 
 interface OptionSpec {
   readonly name: string;
@@ -45,6 +45,10 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   // -1 (default): adapted to the socket's recent waits; 0: never
   { name: "busyPoll", kind: "int", def: -1, min: -1, max: 1_000_000 },
   { name: "backlog", kind: "int", def: 100, min: 0, max: INT_MAX },
+  // omq only: ws/wss (transports/ws); objects are kept as given
+  { name: "tls", kind: "object", def: null },
+  { name: "httpServer", kind: "object", def: null },
+  { name: "wsNoMechanism", kind: "bool", def: false },
   { name: "plainServer", kind: "bool", def: false },
   { name: "plainUsername", kind: "string", def: null },
   { name: "plainPassword", kind: "string", def: null },
@@ -109,6 +113,9 @@ export type OptionValues = Record<string, unknown> & {
   ipv6: boolean;
   backlog: number;
   busyPoll: number;
+  tls: Record<string, unknown> | null;
+  httpServer: object | null;
+  wsNoMechanism: boolean;
   rate: number;
   recoveryInterval: number;
   multicastMaxTransportDataUnit: number;
@@ -190,6 +197,10 @@ export function normalizeOption(name: string, value: unknown): unknown {
       break;
     case "key":
       out = value === null ? null : curveKey(name, value);
+      break;
+    case "object":
+      if (value !== null && (typeof value !== "object" || Array.isArray(value))) throw new TypeError(`Option ${name}: value must be an object or null`);
+      out = value;
       break;
     case "verbosity":
       if (value !== null && value !== "allSubs" && value !== "allSubsUnsubs") {

@@ -33,8 +33,8 @@ const NO_SLAB = Buffer.alloc(0);
 
 const TWO_32 = 4294967296;
 /** Room reserved for one frame header: ZMTP 3.x/2.0 need 9 bytes at most,
- * ZMTP 1.0 (V1Encoder) 10. */
-const HEADER_ROOM = LONG_HEADER_SIZE + 1;
+ * ZMTP 1.0 (V1Encoder) 10, ZWS (a masked WebSocket header and the flags byte) 15. */
+const HEADER_ROOM = 16;
 
 export class ZmtpEncoder implements FrameEncoder {
   protected slab: Buffer = NO_SLAB;
@@ -123,21 +123,16 @@ export class ZmtpEncoder implements FrameEncoder {
   private commandHeader(name: string, size: number, room: number): void {
     const nameLen = name.length;
     if (nameLen < 1 || nameLen > 255) throw badName(name);
+    for (let i = 0; i < nameLen; i++) {
+      const c = name.charCodeAt(i);
+      if (c < 0x21 || c > 0x7e) throw badName(name);
+    }
     this.ensure(HEADER_ROOM + 1 + nameLen + room);
-    const mark = this.used;
     this.header(FLAG_COMMAND, 1 + nameLen + size);
     const slab = this.slab;
     let o = this.used;
     slab[o++] = nameLen;
-    for (let i = 0; i < nameLen; i++) {
-      const c = name.charCodeAt(i);
-      if (c < 0x21 || c > 0x7e) {
-        this.pending -= this.used - mark;
-        this.used = mark;
-        throw badName(name);
-      }
-      slab[o++] = c;
-    }
+    for (let i = 0; i < nameLen; i++) slab[o++] = name.charCodeAt(i);
     this.used = o;
     this.pending += 1 + nameLen;
   }
@@ -246,7 +241,7 @@ export class ZmtpEncoder implements FrameEncoder {
   }
 
   /** Copy a small body into the slab (space is ensured) or reference a large one. */
-  private body(b: Buffer, large: boolean): void {
+  protected body(b: Buffer, large: boolean): void {
     const size = b.length;
     this.pending += size;
     if (large) {

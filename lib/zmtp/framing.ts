@@ -78,8 +78,9 @@ export interface PeerPreamble {
 
 export interface LegacyPeer {
   /** "2.0" (RFC 15), "1.0" (revision 0: ZMTP 1.0 framing after a versioned
-   * greeting) or "unversioned" (RFC 13: a ZeroMQ 2.x peer). */
-  revision: "2.0" | "1.0" | "unversioned";
+   * greeting), "unversioned" (RFC 13: a ZeroMQ 2.x peer) or "zws" (the bare
+   * ZWS2.0 subprotocol of RFC 45: routing ids, then messages). */
+  revision: "2.0" | "1.0" | "unversioned" | "zws";
   /** The socket-type byte of its greeting (ZMQ_* number); none for RFC 13. */
   socketType?: number;
   /** Its identity frame (empty: none). */
@@ -88,6 +89,9 @@ export interface LegacyPeer {
 
 /** What precedes the frames: the ZMTP greeting, or nothing (ZWS). */
 export interface Preamble {
+  /** The peer's facts when they are known before any of its bytes (ZWS: the
+   * subprotocol named the mechanism): the handshake starts at once. */
+  readonly known?: PeerPreamble;
   /** Bytes to write as soon as the connection is up. */
   start(): Buffer | undefined;
   /** The peer's bytes until the preamble is complete. `send` writes more of

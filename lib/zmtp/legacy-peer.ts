@@ -10,13 +10,14 @@ import type { LegacyPeer } from "./framing.js";
 /** The peer as the session sees it; throws a handshake error if it may not
  * talk to us. `ours` is our ZMTP type name, `mechanism` our mechanism's. */
 export function legacyEnginePeer(ours: string, mechanism: { name: string; authenticates?: boolean }, legacy: LegacyPeer): EnginePeer {
+  const what = legacy.revision === "zws" ? "a ZWS2.0 peer without a mechanism" : `a ZMTP ${legacy.revision} peer`;
   if (mechanism.name !== "NULL") {
-    throw protocolError(ERR_ZMTP_MECHANISM_MISMATCH, `a ZMTP ${legacy.revision} peer has no security mechanism; this socket needs ${mechanism.name}`);
+    throw protocolError(ERR_ZMTP_MECHANISM_MISMATCH, `${what} has no security mechanism; this socket needs ${mechanism.name}`);
   }
   // NULL with a ZAP domain: such a peer would skip the ZAP check (libzmq
   // refuses it whenever zap_enabled())
   if (mechanism.authenticates === true) {
-    throw protocolError(ERR_ZMTP_MECHANISM_MISMATCH, `a ZMTP ${legacy.revision} peer cannot be authenticated (zapDomain is set)`);
+    throw protocolError(ERR_ZMTP_MECHANISM_MISMATCH, `${what} cannot be authenticated (zapDomain is set)`);
   }
   const peer: EnginePeer = { socketType: "", properties: new Map() };
   if (legacy.socketType !== undefined) {

@@ -89,6 +89,19 @@ export class StreamEngine implements Engine, InboundHost, OutboundSource {
     }
     const first = codec.preamble.start();
     if (first !== undefined) stream.write(first);
+    // after the constructor returns: the owner has to know this engine first
+    if (codec.preamble.known !== undefined) queueMicrotask(() => this.knownPreamble());
+  }
+
+  /** The codec knew the peer's preamble before any byte: start the handshake. */
+  private knownPreamble(): void {
+    const peer = this.codec.preamble.known;
+    if (this.phase !== "greeting" || this.in.decoder !== undefined || peer === undefined) return;
+    try {
+      this.onPreamble(peer);
+    } catch (err) {
+      this.fail("handshake", handshakeErrorKind(err), err);
+    }
   }
 
   get isReady(): boolean {
@@ -173,6 +186,10 @@ export class StreamEngine implements Engine, InboundHost, OutboundSource {
     if (this.phase === "closed") return;
     this.received++;
     try {
+      if (this.in.decoder === undefined && this.codec.preamble.known !== undefined) {
+        this.knownPreamble();
+        if (this.closed) return;
+      }
       if (this.in.decoder === undefined) {
         const r = this.codec.preamble.feed(chunk, (b) => this.stream.write(b));
         if (r === undefined) return;
