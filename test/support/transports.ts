@@ -189,5 +189,8 @@ export const ipcTransport = streamTransport("ipc", ipcAddress);
 
 if (!capability.ipc) console.warn("spec suites: this host has no ipc transport (capability.ipc is false); ipc runs are left out");
 
+/** ZWS 2.0 with a mechanism (ZWS2.0/NULL), each bind on a port of its own. */
+export const wsTransport = streamTransport("ws", () => "ws://127.0.0.1:*/spec");
+
 /** The transports the spec suites run over. */
-export const transports: readonly TestTransport[] = [inprocTransport, tcpTransport, ...(capability.ipc ? [ipcTransport] : [])];
+export const transports: readonly TestTransport[] = [inprocTransport, tcpTransport, ...(capability.ipc ? [ipcTransport] : []), wsTransport];
