@@ -91,7 +91,7 @@ export class ZmtpEncoder implements FrameEncoder {
     if (size >= LARGE_BODY_THRESHOLD) {
       this.commandHeader(name, size, 0);
       const b = Buffer.allocUnsafe(size);
-      this.body(b, true);
+      this.pushLarge(b);
       return b;
     }
     this.commandHeader(name, size, size);
@@ -109,7 +109,7 @@ export class ZmtpEncoder implements FrameEncoder {
     this.header(flags & (FLAG_MORE | FLAG_COMMAND), size);
     if (large) {
       const b = Buffer.allocUnsafe(size);
-      this.body(b, true);
+      this.pushLarge(b);
       return b;
     }
     const at = this.used;
@@ -205,6 +205,14 @@ export class ZmtpEncoder implements FrameEncoder {
     }
   }
 
+  /** A large body into the batch by reference (the encoder's own buffers, as
+   * frameSpace hands out, come straight here). */
+  private pushLarge(b: Buffer): void {
+    this.pending += b.length;
+    this.closeRegion();
+    this.chunks.push(b);
+  }
+
   /** Move the slab bytes written since the last region into the batch. */
   private closeRegion(): void {
     if (this.used > this.start) {
@@ -240,15 +248,16 @@ export class ZmtpEncoder implements FrameEncoder {
     this.used = o;
   }
 
-  /** Copy a small body into the slab (space is ensured) or reference a large one. */
+  /** Copy a small body into the slab (space is ensured) or reference a large
+   * one (the application's Buffer: a framing that must not reference it
+   * overrides this). */
   protected body(b: Buffer, large: boolean): void {
-    const size = b.length;
-    this.pending += size;
     if (large) {
-      this.closeRegion();
-      this.chunks.push(b);
+      this.pushLarge(b);
       return;
     }
+    const size = b.length;
+    this.pending += size;
     if (size < 32) {
       const slab = this.slab;
       let o = this.used;
