@@ -82,6 +82,10 @@ const CASES = [
   pp("ipc-4k", "ipc", 4 * KiB, 450_000, 30_000),
   pp("ipc-64k", "ipc", 64 * KiB, 40_000, 4_000),
   pp("ipc-1m", "ipc", MiB, 2_000, 200),
+  // ZWS 2.0: the PULL binds (the server unmasks), the PUSH dials (it masks every frame)
+  pp("ws-16", "ws", 16, 4_000_000, 80_000),
+  pp("ws-4k", "ws", 4 * KiB, 400_000, 25_000),
+  pp("ws-64k", "ws", 64 * KiB, 30_000, 3_000),
   { id: "inproc-16", kind: "inproc", title: "PUSH→PULL inproc 16 B, 1 process", size: 16, count: [6_000_000, 100_000] },
   { id: "reqrep-16", kind: "reqrep", title: "REQ↔REP tcp 16 B round trip", size: 16, count: [40_000, 4_000], warmup: [1_000, 200] },
   // the same while a third process (bench/load.js) spins on a core: REQ, REP
@@ -183,6 +187,7 @@ process.on("exit", () => {
 let endpointSeq = 0;
 function endpointFor(transport) {
   if (transport === "tcp") return "tcp://127.0.0.1:*";
+  if (transport === "ws") return "ws://127.0.0.1:*/bench";
   ipcDir ??= mkdtempSync(join(os.tmpdir(), "omq-bench-"));
   return `ipc://${join(ipcDir, `e${endpointSeq++}.sock`)}`;
 }
