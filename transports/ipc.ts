@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Endpoint } from "../lib/core/endpoint.js";
 import { fromSystemError, zmqError } from "../lib/core/errors.js";
-import { StreamConnecter, StreamListener } from "./stream.js";
+import { StreamListener, connectStream } from "./stream.js";
 import type { Binding, ConnectOptions, Connection, Transport, TransportHost } from "../lib/core/transport.js";
 
 /** sizeof(sockaddr_un.sun_path) on Linux, less the terminating NUL. */
@@ -97,6 +97,6 @@ export const ipcTransport: Transport = {
   connect(ep: Endpoint, host: TransportHost, opts: ConnectOptions): Connection {
     if (ep.transport !== "ipc") throw zmqError("EINVAL");
     const path = socketPath(ep);
-    return new StreamConnecter({ dial: (onread) => createConnection({ path, onread }) }, ep.address, host, opts);
+    return connectStream({ dial: (onread) => createConnection({ path, onread }) }, ep.address, host, opts);
   },
 };

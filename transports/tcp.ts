@@ -4,7 +4,7 @@ import dns from "node:dns";
 import { type LookupFunction, type TcpNetConnectOpts, createConnection, createServer, isIP, isIPv6 } from "node:net";
 import type { Endpoint } from "../lib/core/endpoint.js";
 import { zmqError, fromSystemError } from "../lib/core/errors.js";
-import { StreamConnecter, StreamListener } from "./stream.js";
+import { StreamListener, connectStream } from "./stream.js";
 import type { Binding, ConnectOptions, Connection, Transport, TransportHost } from "../lib/core/transport.js";
 
 function formatAddress(host: string, port: number): string {
@@ -53,7 +53,7 @@ export const tcpTransport: Transport = {
     const port = ep.port;
     const target = ep.host;
     const source = ep.source;
-    return new StreamConnecter(
+    return connectStream(
       {
         dial: (onread) => {
           const o: TcpNetConnectOpts = { host: target, port, noDelay: true, onread };

@@ -11,7 +11,7 @@ import { ZmqError, fromSystemError, zmqError } from "../../lib/core/errors.js";
 import type { Binding, ConnectOptions, Connection, Transport, TransportHost } from "../../lib/core/transport.js";
 import { Session, type SessionOwner } from "../../lib/zmtp/session.js";
 import { zwsCodec } from "../../lib/zws/codec.js";
-import { StreamConnecter, type StreamDialer, type Upgraded, applySocketOptions, startEngine } from "../stream.js";
+import { type StreamDialer, type Upgraded, applySocketOptions, connectStream, startEngine } from "../stream.js";
 import { type PathListener, WsHub } from "./hub.js";
 import { UpgradeResponse, offeredProtocols, upgradeRequest } from "./upgrade.js";
 
@@ -220,6 +220,6 @@ export const wsTransport: Transport = {
   connect(ep: Endpoint, host: TransportHost, opts: ConnectOptions): Connection {
     if (ep.transport !== "ws" && ep.transport !== "wss") throw zmqError("EINVAL");
     if (ep.port === "*") throw zmqError("EINVAL", "connect needs an explicit port", ep.address);
-    return new StreamConnecter(new WsDialer({ ...ep, port: ep.port }, host), ep.address, host, opts);
+    return connectStream(new WsDialer({ ...ep, port: ep.port }, host), ep.address, host, opts);
   },
 };
