@@ -5,6 +5,8 @@
 import { registerSocketType } from "./lib/core/socket-type.js";
 import { registerTransport } from "./lib/core/transport.js";
 import { defineSocketClassOptions } from "./lib/api/socket-classes.js";
+import { enableCurve } from "./lib/api/capability.js";
+import { loadSodium, sodiumNow } from "./lib/zmtp/mechanisms/sodium.js";
 import { SOCKET_TYPES } from "./patterns/index.js";
 import { inprocTransport } from "./transports/inproc.js";
 import { ipcTransport } from "./transports/ipc.js";
@@ -19,6 +21,9 @@ registerTransport(tcpTransport);
 registerTransport(ipcTransport);
 registerTransport(pgmTransport);
 registerTransport(wsTransport);
+enableCurve(() => {
+  if (sodiumNow() === undefined) loadSodium().catch(() => {});
+});
 
 export * from "./lib/index.js";
 export { busyPolling } from "./lib/api/diagnostics.js";

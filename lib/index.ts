@@ -1,6 +1,5 @@
 // omq's public API (as zeromq.js v6's main entry). Nothing is registered here:
 // the package's entry point (index.ts) registers the transports and socket types.
-import { hasTransport } from "./core/transport.js";
 
 export { Context, context, type ContextOptions } from "./core/context.js";
 export { curveKeyPair } from "./api/curve-keys.js";
@@ -20,37 +19,4 @@ export {
   Pair, Publisher, Subscriber, Request, Reply, Dealer, Router, Push, Pull, XPublisher, XSubscriber, socket,
 } from "./api/socket-classes.js";
 
-/** The libzmq version whose behaviour omq matches (ported code gates on it). */
-export const version = "4.3.5";
-/** omq's own package version. */
-export const omqVersion = "0.1.0";
-
-/** What this build can do; transports are looked up at call time. */
-export const capability = {
-  get ipc() {
-    return hasTransport("ipc");
-  },
-  get tcp() {
-    return hasTransport("tcp");
-  },
-  get inproc() {
-    return hasTransport("inproc");
-  },
-  get pgm() {
-    return hasTransport("pgm");
-  },
-  get epgm() {
-    return hasTransport("epgm");
-  },
-  get ws() {
-    return hasTransport("ws");
-  },
-  get wss() {
-    return hasTransport("wss");
-  },
-  curve: true,
-  gssapi: false,
-  norm: false,
-  tipc: false,
-  draft: false,
-};
+export { version, omqVersion, capability } from "./api/capability.js";

@@ -11,7 +11,7 @@ import { type MessageLike, type Msg, toFrames } from "../core/message.js";
 import type { Event } from "../core/events.js";
 import { Observer } from "./observer.js";
 import { type OptionValues, applySecurityOption, defaultValues, securityReadback, normalizeOption, optionNamesFor, publicValue } from "../core/options.js";
-import { loadSodium, sodiumNow } from "../zmtp/mechanisms/sodium.js";
+import { preloadCurve } from "./capability.js";
 import type { PipeEnd } from "../core/pipe.js";
 import { type SocketTypeDescriptor, type SocketTypeName, findSocketType } from "../core/socket-type.js";
 import type { Pattern, PatternHost } from "../core/pattern.js";
@@ -319,7 +319,7 @@ export abstract class Socket {
     this._opts[name] = v;
     applySecurityOption(this._opts, name, v);
     // CURVE's cryptography loads on first use, ahead of the first handshake
-    if (this._opts.mechanism === "curve" && sodiumNow() === undefined) loadSodium().catch(() => {});
+    if (this._opts.mechanism === "curve") preloadCurve();
   }
 
   /** @internal */

@@ -10,6 +10,7 @@ import { ERR_ZMTP_INVALID_METADATA, ERR_ZMTP_UNSPECIFIED, FLAG_COMMAND, FLAG_MOR
 import { CLOSE_NORMAL, OP_CLOSE, OP_PONG, WS_FIN, WS_MASKED, ZWS_BARE } from "./constants.js";
 import { ZwsDecoder, type WsControl } from "./decoder.js";
 import { ZwsEncoder } from "./encoder.js";
+import type { ZmtpEncoder } from "../zmtp/encoder.js";
 import { applyMask, randomMaskKey } from "./mask.js";
 
 /** What the codec writes control frames (pong, close) through: the connection. */
@@ -48,7 +49,7 @@ export function zwsCodec(o: ZwsCodecOptions): CodecFactory {
     const mechanism = protocolMechanism(o.protocol);
     const newDecoder = (sink: FrameSink) => new ZwsDecoder(sink, { masked: o.server, maxMessageSize: o.maxMessageSize, control });
     return {
-      preamble: mechanism === undefined ? new BarePreamble(self, o, newDecoder) : mechanismPreamble(mechanism, o.server),
+      preamble: mechanism === undefined ? new BarePreamble(self, newDecoder, () => new ZwsEncoder(!o.server)) : mechanismPreamble(mechanism, o.server),
       decoder: (sink) => newDecoder(sink),
       encoder: () => new ZwsEncoder(!o.server),
     };
@@ -70,23 +71,32 @@ function mechanismPreamble(mechanism: string, server: boolean): Preamble {
   };
 }
 
-/** Bare ZWS2.0: send our routing id as the first message, read the peer's. */
-class BarePreamble implements Preamble, FrameSink {
-  private readonly decoder: ZwsDecoder;
+/** The decoder side a bare preamble reads the peer's routing id with. */
+interface PreambleDecoder {
+  push(chunk: Buffer): void;
+  /** What arrived after the routing id, for the engine's decoder. */
+  takeRest(): Buffer;
+}
+
+/** Bare ZWS2.0: send our routing id as the first message, read the peer's
+ * (over raw WebSocket framing, or a browser's whole messages). */
+export class BarePreamble implements Preamble, FrameSink {
+  private readonly decoder: PreambleDecoder;
   private identity: Buffer | undefined;
 
   constructor(
     private readonly self: CodecSelf,
-    private readonly o: ZwsCodecOptions,
-    newDecoder: (sink: FrameSink) => ZwsDecoder,
+    newDecoder: (sink: FrameSink) => PreambleDecoder,
+    private readonly newEncoder: () => ZmtpEncoder,
   ) {
     this.decoder = newDecoder(this);
   }
 
   start(): Buffer {
-    const e = new ZwsEncoder(!this.o.server);
+    const e = this.newEncoder();
     e.writeFrame(0, this.self.routingId);
-    return Buffer.concat(e.take());
+    const out = e.take();
+    return out.length === 1 ? out[0]! : Buffer.concat(out);
   }
 
   feed(chunk: Buffer): { peer: PeerPreamble; rest: Buffer } | undefined {

@@ -325,7 +325,7 @@ function headerLength(b1: number, masked: boolean): number {
 }
 
 /** RFC 45's flags byte as the engine's flags (ZMTP's bits). */
-function zmtpFlags(f: number): number {
+export function zmtpFlags(f: number): number {
   if ((f & ~(ZWS_MORE | ZWS_COMMAND)) !== 0) throw wsError(`a ZWS flags byte with reserved bits set (0x${f.toString(16)})`);
   if (f === (ZWS_MORE | ZWS_COMMAND)) throw protocolError(ERR_ZMTP_MALFORMED_COMMAND_UNSPECIFIED, "command frame with the MORE flag");
   return (f & ZWS_MORE ? FLAG_MORE : 0) | (f & ZWS_COMMAND ? FLAG_COMMAND : 0);

@@ -1,0 +1,31 @@
+// omq in a browser: the package's `omq/browser` entry (bundled by
+// scripts/build-browser.mjs into dist/browser/omq.js). Every socket type,
+// inproc within the page, and ws:// / wss:// connect over the platform's
+// WebSocket with the bare ZWS2.0; no listening, no PLAIN/CURVE/ZAP, no
+// tcp/ipc/pgm. The API is the Node entry's otherwise (zeromq.js v6's).
+import { registerSocketType } from "./lib/core/socket-type.js";
+import { registerTransport } from "./lib/core/transport.js";
+import { defineSocketClassOptions } from "./lib/api/socket-classes.js";
+import { SOCKET_TYPES } from "./patterns/index.js";
+import { inprocTransport } from "./transports/inproc.js";
+import { browserWsTransport } from "./transports/ws/browser.js";
+
+for (const t of SOCKET_TYPES) registerSocketType(t);
+defineSocketClassOptions();
+registerTransport(inprocTransport);
+registerTransport(browserWsTransport);
+
+export { Context, context, type ContextOptions } from "./lib/core/context.js";
+export { ZmqError } from "./lib/core/errors.js";
+export type { MessageLike } from "./lib/core/message.js";
+export { Observer, type Event, type EventType, type EventError } from "./lib/api/observer.js";
+export { messageMetadata, type MessageMeta } from "./lib/core/message.js";
+export { Proxy } from "./lib/api/proxy.js";
+export { Socket } from "./lib/api/socket.js";
+export {
+  type SocketOptions, type WritableOptions, type ReadableOptions, type Writable, type Readable, type RoutingOptions,
+  type PublisherOptions, type SubscriberOptions, type RequestOptions, type DealerOptions, type RouterOptions,
+  type PushPullOptions, type XPublisherOptions, type SocketTypeString,
+  Pair, Publisher, Subscriber, Request, Reply, Dealer, Router, Push, Pull, XPublisher, XSubscriber, socket,
+} from "./lib/api/socket-classes.js";
+export { version, omqVersion, capability } from "./lib/api/capability.js";
