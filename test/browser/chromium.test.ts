@@ -18,6 +18,9 @@ const bundle = join(root, "dist/browser/omq.js");
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) console.warn(`browser test: no Chromium at ${CHROMIUM} (install Debian's chromium; .ci/run does); skipped`);
 
+// CI installs chromium (.ci/run): there, its absence is a failure, not a skip
+const runBrowser = haveChromium || process.env.CI === "true";
+
 const PAGE = `<!doctype html><meta charset="utf-8"><title>omq browser test</title>
 <script type="module">
 import * as omq from "/omq.js";
@@ -56,7 +59,7 @@ function pattern(n: number, seed: number): Buffer {
   return b;
 }
 
-describe.runIf(haveChromium)("omq in headless Chromium", () => {
+describe.runIf(runBrowser)("omq in headless Chromium", () => {
   let http: Server;
   let pageUrl = "";
   type Browser = Awaited<ReturnType<typeof import("playwright-core")["chromium"]["launch"]>>;
@@ -64,6 +67,7 @@ describe.runIf(haveChromium)("omq in headless Chromium", () => {
   const socks: omq.Socket[] = [];
 
   beforeAll(async () => {
+    if (!haveChromium) throw new Error(`CI: no Chromium at ${CHROMIUM} (.ci/run installs Debian's chromium)`);
     // the bundle of the sources under test
     execFileSync(process.execPath, [join(root, "scripts/build-browser.mjs")], { stdio: "pipe", timeout: 60_000 });
     const js = readFileSync(bundle);
@@ -85,7 +89,7 @@ describe.runIf(haveChromium)("omq in headless Chromium", () => {
   afterAll(async () => {
     for (const s of socks) if (!s.closed) s.close();
     await browser?.close();
-    await new Promise((r) => http?.close(r));
+    if (http !== undefined) await new Promise((r) => http.close(r));
   }, 30_000);
 
   test("a page's DEALER and SUB talk to Node's ROUTER and PUB, and reconnect after both restart", async () => {
@@ -150,5 +154,26 @@ describe.runIf(haveChromium)("omq in headless Chromium", () => {
     expect(await page.evaluate(() => (window as unknown as { stop(): boolean }).stop())).toBe(true);
     expect(errors).toEqual([]);
     await page.close();
+  }, 60_000);
+
+  test("examples/browser: the live page shows the publisher's updates and gets a reply to its ping", async () => {
+    const { start } = (await import("../../examples/browser/server.js")) as { start(port: number): Promise<{ url: string; close(): void }> };
+    const server = await start(0);
+    const page = await browser!.newPage();
+    try {
+      const errors: string[] = [];
+      page.on("pageerror", (e) => errors.push(String(e)));
+      await page.goto(server.url);
+      await page.waitForFunction(() => /update #\d+/.test(document.getElementById("stats")?.textContent ?? ""), undefined, { timeout: 15_000 });
+      const first = Number(/update #(\d+)/.exec((await page.textContent("#stats")) ?? "")![1]);
+      // live: a later update replaces it
+      await page.waitForFunction((n) => Number(/update #(\d+)/.exec(document.getElementById("stats")!.textContent!)?.[1]) > n, first, { timeout: 15_000 });
+      await page.click("#ping");
+      await page.waitForFunction(() => (document.getElementById("reply")?.textContent ?? "").startsWith("pong: hello"), undefined, { timeout: 15_000 });
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+      server.close();
+    }
   }, 60_000);
 });
