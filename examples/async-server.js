@@ -1,7 +1,7 @@
 // DEALER/ROUTER: an asynchronous server. Clients (DEALERs with their own
 // routing ids) fire several requests without waiting; the ROUTER sees who sent
 // each one and answers that client only.
-// Run alone: node examples/async-server.js [inproc|tcp|ipc]
+// Run alone: node examples/async-server.js [inproc|tcp|ipc|ws]
 import { Dealer, Router } from "omq";
 import { endpointFor, runIfMain } from "./util.js";
 

@@ -9,6 +9,7 @@ import * as weather from "./weather-pubsub.js";
 const transports = ["inproc"];
 if (capability.tcp) transports.push("tcp");
 if (capability.ipc) transports.push("ipc");
+if (capability.ws) transports.push("ws");
 
 for (const t of transports) {
   console.log(`--- over ${t} ---`);

@@ -1,6 +1,6 @@
 // PUSH/PULL pipeline: a ventilator hands out tasks round-robin to workers,
 // which push results to a sink that fair-queues them.
-// Run alone: node examples/pipeline.js [inproc|tcp|ipc]
+// Run alone: node examples/pipeline.js [inproc|tcp|ipc|ws]
 import { Pull, Push } from "omq";
 import { endpointFor, runIfMain } from "./util.js";
 

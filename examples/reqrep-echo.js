@@ -1,5 +1,5 @@
 // REQ/REP: a client sends requests in lock-step; the server echoes them.
-// Run alone: node examples/reqrep-echo.js [inproc|tcp|ipc]
+// Run alone: node examples/reqrep-echo.js [inproc|tcp|ipc|ws]
 import { Reply, Request } from "omq";
 import { endpointFor, runIfMain } from "./util.js";
 

@@ -14,6 +14,8 @@ export function endpointFor(transport, name) {
       return `inproc://${name}-${process.pid}-${n++}`;
     case "tcp":
       return "tcp://127.0.0.1:*"; // the OS picks a port; read it back from lastEndpoint
+    case "ws":
+      return `ws://127.0.0.1:*/${name}`; // ZeroMQ over WebSocket (ZWS 2.0); a path per endpoint
     case "ipc":
       dir ??= mkdtempSync(join(tmpdir(), "omq-example-"));
       return `ipc://${join(dir, `${name}-${n++}.sock`)}`;

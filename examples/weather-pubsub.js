@@ -1,6 +1,6 @@
 // PUB/SUB: a weather server publishes updates for many zip codes; each client
 // subscribes to one zip code prefix and averages what it receives.
-// Run alone: node examples/weather-pubsub.js [inproc|tcp|ipc]
+// Run alone: node examples/weather-pubsub.js [inproc|tcp|ipc|ws]
 import { Publisher, Subscriber } from "omq";
 import { endpointFor, runIfMain } from "./util.js";
 
