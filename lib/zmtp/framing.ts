@@ -58,6 +58,9 @@ export interface FrameEncoder {
    * data frame on the wire, as libzmq sends it). */
   frameSpace(flags: number, size: number): Buffer;
   take(): Buffer[];
+  /** Optional: the framing's own goodbye before a graceful end (a WebSocket
+   * close frame), appended to the batch. */
+  writeClose?(): void;
   /** The number of the batch take() returned last. */
   readonly lastBatch: number;
   released(batch: number): void;

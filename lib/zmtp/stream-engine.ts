@@ -137,6 +137,11 @@ export class StreamEngine implements Engine, InboundHost, OutboundSource {
   endGracefully(): void {
     if (this.phase === "closed") return;
     this.out.flush();
+    const enc = this.out.encoder;
+    if (enc?.writeClose !== undefined) {
+      enc.writeClose();
+      if (!this.out.waitingDrain) this.out.writeBatch();
+    }
     this.pipe = undefined;
     this.phase = "ending";
     // no more PINGs: a write after end() would destroy the stream and lose

@@ -4,14 +4,13 @@
 // /CURVE), whose handshake then runs as command frames, exactly as over tcp.
 // The bare ZWS2.0 (browsers, jszmq) has no mechanism and no commands: each
 // side's first message is its routing id, as in ZMTP 2.0.
-import { ZmqError } from "../core/errors.js";
 import type { Codec, CodecFactory, CodecSelf, FrameSink, PeerPreamble, Preamble } from "../zmtp/framing.js";
 import { ERR_ZMTP_INVALID_METADATA, ERR_ZMTP_UNSPECIFIED, FLAG_COMMAND, FLAG_MORE, protocolError } from "../zmtp/constants.js";
-import { CLOSE_NORMAL, OP_CLOSE, OP_PONG, WS_FIN, WS_MASKED, ZWS_BARE } from "./constants.js";
+import { CLOSE_NORMAL, OP_CLOSE, OP_PONG, ZWS_BARE } from "./constants.js";
 import { ZwsDecoder, type WsControl } from "./decoder.js";
 import { ZwsEncoder } from "./encoder.js";
 import type { ZmtpEncoder } from "../zmtp/encoder.js";
-import { applyMask, randomMaskKey } from "./mask.js";
+import { controlFrame } from "./control.js";
 
 /** What the codec writes control frames (pong, close) through: the connection. */
 export interface ZwsWire {
@@ -19,6 +18,7 @@ export interface ZwsWire {
   end(): unknown;
   destroy(): unknown;
   readonly writableLength: number;
+  readonly writableEnded: boolean;
 }
 
 export interface ZwsCodecOptions {
@@ -129,28 +129,15 @@ function wireControl(o: ZwsCodecOptions): WsControl {
       if (o.wire.writableLength < PONG_BACKLOG_MAX) o.wire.write(controlFrame(OP_PONG, payload, masked));
     },
     closed(code) {
-      const body = Buffer.alloc(2);
-      body.writeUInt16BE(code === undefined || code === 1005 ? CLOSE_NORMAL : code);
-      o.wire.write(controlFrame(OP_CLOSE, body, masked));
-      o.wire.end();
+      // an answer, unless this is the answer to our own close (we have ended)
+      if (!o.wire.writableEnded) {
+        const body = Buffer.alloc(2);
+        body.writeUInt16BE(code === undefined || code === 1005 ? CLOSE_NORMAL : code);
+        o.wire.write(controlFrame(OP_CLOSE, body, masked));
+        o.wire.end();
+      }
       setTimeout(() => o.wire.destroy(), CLOSE_WAIT_MS).unref();
     },
   };
-}
-
-/** A control frame (payload at most 125 bytes), masked from a client. */
-export function controlFrame(opcode: number, payload: Buffer, masked: boolean): Buffer {
-  if (payload.length > 125) throw new ZmqError("EINVAL", "WebSocket control payload over 125 bytes");
-  const h = masked ? 6 : 2;
-  const f = Buffer.allocUnsafe(h + payload.length);
-  f[0] = WS_FIN | opcode;
-  f[1] = (masked ? WS_MASKED : 0) | payload.length;
-  payload.copy(f, h);
-  if (masked) {
-    const key = randomMaskKey();
-    f.writeUInt32BE(key, 2);
-    applyMask(f, h, f.length, key, 0);
-  }
-  return f;
 }
 

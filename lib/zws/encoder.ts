@@ -6,10 +6,12 @@
 // taken (a mechanism fills frameSpace views after the header is written).
 import { FLAG_COMMAND, FLAG_MORE } from "../zmtp/constants.js";
 import { ZmtpEncoder } from "../zmtp/encoder.js";
-import { OP_BINARY, WS_FIN, WS_MASKED, ZWS_COMMAND, ZWS_MORE } from "./constants.js";
+import { OP_BINARY, OP_CLOSE, WS_FIN, WS_MASKED, ZWS_COMMAND, ZWS_MORE } from "./constants.js";
+import { controlFrame } from "./control.js";
 import { applyMask, randomMaskKey } from "./mask.js";
 
 const TWO_32 = 4294967296;
+const CLOSE_NORMAL_BODY = Buffer.of(0x03, 0xe8);
 
 export class ZwsEncoder extends ZmtpEncoder {
   /** Frames to mask in the batch being built: payload offset, length, key. */
@@ -60,6 +62,11 @@ export class ZwsEncoder extends ZmtpEncoder {
       this.maskAt.push(this.pending - 1);
       this.maskLen.push(payload);
     }
+  }
+
+  /** RFC 6455 §5.5.1: a close frame (1000, normal) before the TCP FIN. */
+  writeClose(): void {
+    this.writeRaw(controlFrame(OP_CLOSE, CLOSE_NORMAL_BODY, this.masked));
   }
 
   /** A client's large bodies are copied: masking must not touch the application's Buffers. */

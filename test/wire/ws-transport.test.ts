@@ -299,6 +299,22 @@ describe("a silent peer", () => {
     expect(raw.received().includes(Buffer.from("\x04PING"))).toBe(true);
   }, T);
 
+  test("a socket closing sends its peers a WebSocket close frame (1000) before the FIN", async () => {
+    // with a linger the connection ends gracefully (linger 0 drops it at once, as libzmq)
+    const pull = make("ws", omq.Pull, { receiveTimeout: 5000, linger: 1000 });
+    await pull.bind("ws://127.0.0.1:*/bye");
+    const raw = await rawClient(pull.lastEndpoint!, "ZWS2.0/NULL");
+    closers.push(() => raw.socket.destroy());
+    raw.socket.write(clientFrame(Buffer.concat([Buffer.of(0x02), readyBody("PUSH")])));
+    await eventsSeen(pull, "handshake", 1);
+    const ended = new Promise<void>((r) => raw.socket.once("end", () => r()));
+    pull.close();
+    await ended;
+    const all = raw.received();
+    // unmasked (server to client): FIN|close, length 2, status 1000
+    expect(all.subarray(all.length - 4)).toEqual(Buffer.of(0x88, 0x02, 0x03, 0xe8));
+  }, T);
+
   test("a peer that upgrades and then never speaks is dropped after handshakeInterval", async () => {
     const pull = make("ws", omq.Pull, { handshakeInterval: 300 });
     await pull.bind("ws://127.0.0.1:*/hs");
