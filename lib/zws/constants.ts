@@ -17,10 +17,9 @@ export const CONTROL_MAX = 125;
 export const ZWS_MORE = 0x01;
 export const ZWS_COMMAND = 0x02;
 
-/** Close status codes (RFC 6455 §7.4.1). */
+/** Close status (RFC 6455 §7.4.1): normal. A connection failed for bad
+ * input is dropped without a close frame (RFC 6455 §7.1.7 allows it). */
 export const CLOSE_NORMAL = 1000;
-export const CLOSE_PROTOCOL_ERROR = 1002;
-export const CLOSE_TOO_BIG = 1009;
 
 /** The RFC 6455 GUID for Sec-WebSocket-Accept. */
 export const WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";

@@ -71,6 +71,10 @@ export class ZwsDecoder extends ChunkDecoder {
   private zflags = 0;
   private pieces: Buffer[] = [];
   private piecesBytes = 0;
+  /** pieces[0, merged) are merged copies; the views after them are merged
+   * FRAGMENTS_MERGE at a time (only those: merging everything would copy the
+   * message so far again each time, quadratic in its fragments). */
+  private merged = 0;
   // a fragmented message
   private open = false;
   private openFlags = -1;
@@ -103,6 +107,7 @@ export class ZwsDecoder extends ChunkDecoder {
   protected dropPartial(): void {
     this.pieces = [];
     this.piecesBytes = 0;
+    this.merged = 0;
   }
 
   protected decode(chunk: Buffer): void {
@@ -130,9 +135,9 @@ export class ZwsDecoder extends ChunkDecoder {
    * chunk); returns the new position. */
   private readHeader(chunk: Buffer, pos: number): number {
     const avail = chunk.length - pos;
-    if (this.hhave === 0 && avail >= 2 && avail >= headerLength(chunk[pos + 1]!, this.o.masked)) {
+    if (this.hhave === 0 && avail >= 2 && avail >= headerLength(chunk[pos + 1]!)) {
       this.header(chunk, pos);
-      return pos + headerLength(chunk[pos + 1]!, this.o.masked);
+      return pos + headerLength(chunk[pos + 1]!);
     }
     const h = this.hbuf;
     if (this.hhave < 2) {
@@ -142,7 +147,7 @@ export class ZwsDecoder extends ChunkDecoder {
       pos += n;
       if (this.hhave < 2) return pos;
     }
-    const total = headerLength(h[1]!, this.o.masked);
+    const total = headerLength(h[1]!);
     const n = Math.min(total - this.hhave, chunk.length - pos);
     chunk.copy(h, this.hhave, pos, pos + n);
     this.hhave += n;
@@ -272,7 +277,10 @@ export class ZwsDecoder extends ChunkDecoder {
       // fragments do not pile up objects
       this.pieces.push(chunk.subarray(pos, pos + n));
       this.piecesBytes += n;
-      if (this.pieces.length > FRAGMENTS_MERGE) this.pieces = [Buffer.concat(this.pieces, this.piecesBytes)];
+      if (this.pieces.length - this.merged > FRAGMENTS_MERGE) {
+        this.pieces.push(Buffer.concat(this.pieces.splice(this.merged)));
+        this.merged = this.pieces.length;
+      }
     }
     if (this.need === 0 && this.fin) this.endMessage();
     else if (this.need === 0) this.state = S_HEAD;
@@ -285,6 +293,7 @@ export class ZwsDecoder extends ChunkDecoder {
     const flags = this.openFlags;
     this.pieces = [];
     this.piecesBytes = 0;
+    this.merged = 0;
     this.open = false;
     this.openFlags = -1;
     this.sink.frameHeader(flags, body.length);
@@ -318,10 +327,12 @@ export class ZwsDecoder extends ChunkDecoder {
   }
 }
 
-/** Header bytes: 2, the extended length, the mask key. */
-function headerLength(b1: number, masked: boolean): number {
+/** Header bytes: 2, the extended length, the mask key. The frame's own mask
+ * bit says whether a key follows: a frame masked the wrong way is refused at
+ * its header (header()), not left waiting for key bytes that never come. */
+function headerLength(b1: number): number {
   const len7 = b1 & 0x7f;
-  return 2 + (len7 === 126 ? 2 : len7 === 127 ? 8 : 0) + (masked ? 4 : 0);
+  return 2 + (len7 === 126 ? 2 : len7 === 127 ? 8 : 0) + ((b1 & WS_MASKED) !== 0 ? 4 : 0);
 }
 
 /** RFC 45's flags byte as the engine's flags (ZMTP's bits). */
