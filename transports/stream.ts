@@ -79,34 +79,33 @@ function adopt(s: NetSocket, onread: OnReadOpts): NetSocket {
   return adopted;
 }
 
-/** A listening endpoint and the sessions of the peers it accepted. */
-export class StreamListener implements Binding, SessionOwner {
+/** The sessions of the peers a bound endpoint accepted (tcp, ipc, a ws path). */
+export abstract class AcceptingListener implements Binding, SessionOwner {
   private readonly sessions = new Set<Session>();
   private closed = false;
 
   constructor(
-    private readonly server: Server,
     readonly address: string,
-    private readonly host: TransportHost,
-    private readonly onClose?: () => void,
-  ) {
-    server.unref();
-    server.on("connection", (s: NetSocket) => this.accepted(s));
-    server.on("error", (err) => this.host.emit({ type: "accept:error", address, error: fromSystemError(err, address) }));
+    protected readonly host: TransportHost,
+  ) {}
+
+  /** Stop taking connections (the server, or the path on a shared one). */
+  protected abstract stopListening(): void;
+
+  /** Still taking connections: false once closed or the socket is. */
+  protected get open(): boolean {
+    return !this.closed && !this.host.closed;
   }
 
-  private accepted(s: NetSocket): void {
-    if (this.closed || this.host.closed) {
-      s.destroy();
-      return;
-    }
-    const reads = new DirectReads();
-    const stream = adopt(s, reads.options);
+  /** Run a session and engine over an accepted stream; `head` is what was
+   * read past an upgrade. */
+  protected accept(stream: NetSocket, reads?: DirectReads, codec?: CodecFactory, head: Buffer = EMPTY): void {
     applySocketOptions(stream, this.host);
     this.host.emit({ type: "accept", address: this.address });
     const session = new Session(this.host, this.address, false, this);
     this.sessions.add(session);
-    startEngine(stream, this.host, session, stream === s ? undefined : reads);
+    const engine = startEngine(stream, this.host, session, reads, codec);
+    if (head.length > 0) engine.input(head);
   }
 
   sessionDisconnected(): void {}
@@ -117,9 +116,37 @@ export class StreamListener implements Binding, SessionOwner {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.server.close();
+    this.stopListening();
     for (const s of [...this.sessions]) s.terminate();
-    this.onClose?.();
   }
 }
 
+/** A listening net.Server (tcp, ipc) and the sessions of the peers it accepted. */
+export class StreamListener extends AcceptingListener {
+  constructor(
+    private readonly server: Server,
+    address: string,
+    host: TransportHost,
+    private readonly onClose?: () => void,
+  ) {
+    super(address, host);
+    server.unref();
+    server.on("connection", (s: NetSocket) => this.accepted(s));
+    server.on("error", (err) => this.host.emit({ type: "accept:error", address, error: fromSystemError(err, address) }));
+  }
+
+  private accepted(s: NetSocket): void {
+    if (!this.open) {
+      s.destroy();
+      return;
+    }
+    const reads = new DirectReads();
+    const stream = adopt(s, reads.options);
+    this.accept(stream, stream === s ? undefined : reads);
+  }
+
+  protected stopListening(): void {
+    this.server.close();
+    this.onClose?.();
+  }
+}

@@ -5,12 +5,11 @@
 // copied instead of referenced, and the batch is masked in place when it is
 // taken (a mechanism fills frameSpace views after the header is written).
 import { FLAG_COMMAND, FLAG_MORE } from "../zmtp/constants.js";
-import { ZmtpEncoder } from "../zmtp/encoder.js";
+import { ZmtpEncoder, writeSize64 } from "../zmtp/encoder.js";
 import { OP_BINARY, OP_CLOSE, WS_FIN, WS_MASKED, ZWS_COMMAND, ZWS_MORE } from "./constants.js";
 import { controlFrame } from "./control.js";
 import { applyMask, randomMaskKey } from "./mask.js";
 
-const TWO_32 = 4294967296;
 const CLOSE_NORMAL_BODY = Buffer.of(0x03, 0xe8);
 
 export class ZwsEncoder extends ZmtpEncoder {
@@ -35,17 +34,8 @@ export class ZwsEncoder extends ZmtpEncoder {
       slab[o++] = payload >>> 8;
       slab[o++] = payload & 0xff;
     } else {
-      const hi = Math.floor(payload / TWO_32);
-      const lo = payload >>> 0;
       slab[o++] = m | 127;
-      slab[o++] = hi >>> 24;
-      slab[o++] = (hi >>> 16) & 0xff;
-      slab[o++] = (hi >>> 8) & 0xff;
-      slab[o++] = hi & 0xff;
-      slab[o++] = lo >>> 24;
-      slab[o++] = (lo >>> 16) & 0xff;
-      slab[o++] = (lo >>> 8) & 0xff;
-      slab[o++] = lo & 0xff;
+      o = writeSize64(slab, o, payload);
     }
     if (this.masked) {
       const key = randomMaskKey();

@@ -3,6 +3,7 @@
 // (RFC 13: no greeting, an identity frame, length+flags frames). It speaks
 // over any connected net.Socket (tcp or ipc), as client or server.
 import { type Server, type Socket, connect, createServer } from "node:net";
+import { Waitable } from "./waits.js";
 
 export type LegacyRevision = "2.0" | "1.0";
 
@@ -16,7 +17,7 @@ export interface LegacyOptions {
   identity?: Buffer;
 }
 
-export class LegacyPeer {
+export class LegacyPeer extends Waitable {
   /** The other side's socket-type byte (2.0) and identity, once read. */
   peerType: number | undefined;
   peerIdentity: Buffer | undefined;
@@ -27,12 +28,12 @@ export class LegacyPeer {
   private greeted = false;
   private parts: Buffer[] = [];
   private readonly inbox: Buffer[][] = [];
-  private waiters: Array<() => void> = [];
 
   constructor(
     readonly socket: Socket,
     private readonly o: LegacyOptions,
   ) {
+    super();
     socket.on("data", (c: Buffer) => this.onData(c));
     socket.on("close", () => {
       this.closed = true;
@@ -114,18 +115,6 @@ export class LegacyPeer {
     return this.inbox.splice(0);
   }
 
-  until(pred: () => boolean, ms: number, what: string): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`legacy peer: timed out waiting for ${what}`)), ms);
-      const check = () => {
-        if (pred()) {
-          clearTimeout(t);
-          resolve();
-        } else this.waiters.push(check);
-      };
-      check();
-    });
-  }
 
   close(): void {
     this.socket.destroy();
@@ -216,9 +205,4 @@ export class LegacyPeer {
     return { body, more };
   }
 
-  private wake(): void {
-    const w = this.waiters;
-    this.waiters = [];
-    for (const f of w) f();
-  }
 }

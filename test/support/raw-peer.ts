@@ -4,6 +4,7 @@
 // encoder, so they can write anything, malformed included (zmtp.ts's
 // encodeMessage/encodeCommand go through the encoder under test).
 import { type Socket, connect } from "node:net";
+import { Waitable } from "./waits.js";
 
 export function greeting(o: { major?: number; minor?: number; mechanism?: string; asServer?: boolean } = {}): Buffer {
   const g = Buffer.alloc(64);
@@ -51,16 +52,16 @@ export interface RawFrame {
   body: Buffer;
 }
 
-export class RawPeer {
+export class RawPeer extends Waitable {
   readonly socket: Socket;
   private buf = Buffer.alloc(0);
   private greeted = false;
   peerGreeting: Buffer | undefined;
   readonly frames: RawFrame[] = [];
   closed = false;
-  private waiters: Array<() => void> = [];
 
   private constructor(socket: Socket) {
+    super();
     this.socket = socket;
     socket.on("data", (c: Buffer) => this.onData(c));
     socket.on("close", () => {
@@ -116,25 +117,7 @@ export class RawPeer {
     this.wake();
   }
 
-  private wake(): void {
-    const w = this.waiters;
-    this.waiters = [];
-    for (const f of w) f();
-  }
 
-  /** Resolve when pred() holds (checked on every inbound chunk), or reject after ms. */
-  until(pred: () => boolean, ms = 5000, what = "condition"): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
-      const check = () => {
-        if (pred()) {
-          clearTimeout(t);
-          resolve();
-        } else this.waiters.push(check);
-      };
-      check();
-    });
-  }
 
   untilClosed(ms = 5000): Promise<void> {
     return this.until(() => this.closed, ms, "the connection to close");

@@ -53,3 +53,30 @@ export function nextEvent<E>(sock: { readonly events: Listenable<E> }, type: str
     sock.events.on(type, on);
   });
 }
+
+/** A test peer whose state changes on socket events: until() waits for a
+ * condition, checked again on every wake(). */
+export class Waitable {
+  private waiters: Array<() => void> = [];
+
+  /** Something changed: re-check every waiting condition. */
+  protected wake(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+
+  /** Resolve when pred() holds (checked on every wake()), or reject after ms. */
+  until(pred: () => boolean, ms = 5000, what = "condition"): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
+      const check = () => {
+        if (pred()) {
+          clearTimeout(t);
+          resolve();
+        } else this.waiters.push(check);
+      };
+      check();
+    });
+  }
+}

@@ -10,7 +10,7 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { afterEach, describe, expect, it } from "vitest";
 import { type Event, Pull, Push, Router } from "../../index.js";
-import { greeting, nextEvent, noiseBytes, property, settled, sleep, useSockets, within } from "../helpers.js";
+import { Waitable, greeting, nextEvent, noiseBytes, property, settled, sleep, useSockets, within } from "../helpers.js";
 
 const TEST_MS = 15_000;
 const FLOOD_MS = 30_000;
@@ -161,7 +161,7 @@ interface ServerFrame {
 }
 
 /** A raw TCP client on the ws port: the HTTP answer, then the server's frames. */
-class RawWs {
+class RawWs extends Waitable {
   /** The HTTP status line, once the answer's header is in. */
   status: string | undefined;
   headers = new Map<string, string>();
@@ -174,11 +174,11 @@ class RawWs {
   /** Server bytes after the HTTP answer that are not a frame we could parse. */
   private buf: Buffer = Buffer.alloc(0);
   private header = true;
-  private waiters: Array<() => void> = [];
   /** Keep only a count of pongs (floods). */
   countPongsOnly = false;
 
   private constructor(readonly socket: NetSocket) {
+    super();
     socket.on("data", (c: Buffer) => this.onData(c));
     socket.on("end", () => {
       this.ended = true;
@@ -273,25 +273,7 @@ class RawWs {
     this.buf = b.length === 0 ? Buffer.alloc(0) : Buffer.from(b);
   }
 
-  private wake(): void {
-    const w = this.waiters;
-    this.waiters = [];
-    for (const f of w) f();
-  }
 
-  /** Resolve when pred() holds (checked on every event), or reject after ms. */
-  until(pred: () => boolean, ms = 5000, what = "condition"): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
-      const check = () => {
-        if (pred()) {
-          clearTimeout(t);
-          resolve();
-        } else this.waiters.push(check);
-      };
-      check();
-    });
-  }
 
   untilClosed(ms = 5000): Promise<void> {
     return this.until(() => this.closed, ms, "the connection to close");

@@ -9,9 +9,8 @@ import { type ConnectionOptions, type TlsOptions, connect as tlsConnect } from "
 import type { Endpoint } from "../../lib/core/endpoint.js";
 import { ZmqError, fromSystemError, zmqError } from "../../lib/core/errors.js";
 import type { Binding, ConnectOptions, Connection, Transport, TransportHost } from "../../lib/core/transport.js";
-import { Session, type SessionOwner } from "../../lib/zmtp/session.js";
 import { zwsCodec } from "../../lib/zws/codec.js";
-import { type StreamDialer, type Upgraded, applySocketOptions, connectStream, startEngine } from "../stream.js";
+import { AcceptingListener, type StreamDialer, type Upgraded, connectStream } from "../stream.js";
 import { type PathListener, WsHub } from "./hub.js";
 import { UpgradeResponse, offeredProtocols, upgradeRequest } from "./upgrade.js";
 
@@ -32,45 +31,31 @@ function tlsOf(host: TransportHost): Record<string, unknown> {
 }
 
 /** A bound path and the sessions of the peers it accepted. */
-class WsListener implements Binding, SessionOwner, PathListener {
-  private readonly sessions = new Set<Session>();
-  private closed = false;
-
+class WsListener extends AcceptingListener implements PathListener {
   constructor(
     private readonly hub: WsHub,
     private readonly path: string,
-    readonly address: string,
-    private readonly host: TransportHost,
-  ) {}
+    address: string,
+    host: TransportHost,
+  ) {
+    super(address, host);
+  }
 
   get options() {
     return this.host.options;
   }
 
   accepted(socket: NetSocket, head: Buffer, protocol: string): void {
-    if (this.closed || this.host.closed) {
+    if (!this.open) {
       socket.destroy();
       return;
     }
-    applySocketOptions(socket, this.host);
-    this.host.emit({ type: "accept", address: this.address });
-    const session = new Session(this.host, this.address, false, this);
-    this.sessions.add(session);
     const codec = zwsCodec({ server: true, protocol, maxMessageSize: this.host.options.maxMessageSize, wire: socket });
-    const engine = startEngine(socket, this.host, session, undefined, codec);
-    if (head.length > 0) engine.input(head);
+    this.accept(socket, undefined, codec, head);
   }
 
-  sessionDisconnected(): void {}
-  sessionEnded(s: Session): void {
-    this.sessions.delete(s);
-  }
-
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
+  protected stopListening(): void {
     this.hub.remove(this.path, this);
-    for (const s of [...this.sessions]) s.terminate();
   }
 }
 
