@@ -15,17 +15,4 @@ defineSocketClassOptions();
 registerTransport(inprocTransport);
 registerTransport(browserWsTransport);
 
-export { Context, context, type ContextOptions } from "./lib/core/context.js";
-export { ZmqError } from "./lib/core/errors.js";
-export type { MessageLike } from "./lib/core/message.js";
-export { Observer, type Event, type EventType, type EventError } from "./lib/api/observer.js";
-export { messageMetadata, type MessageMeta } from "./lib/core/message.js";
-export { Proxy } from "./lib/api/proxy.js";
-export { Socket } from "./lib/api/socket.js";
-export {
-  type SocketOptions, type WritableOptions, type ReadableOptions, type Writable, type Readable, type RoutingOptions,
-  type PublisherOptions, type SubscriberOptions, type RequestOptions, type DealerOptions, type RouterOptions,
-  type PushPullOptions, type XPublisherOptions, type SocketTypeString,
-  Pair, Publisher, Subscriber, Request, Reply, Dealer, Router, Push, Pull, XPublisher, XSubscriber, socket,
-} from "./lib/api/socket-classes.js";
-export { version, omqVersion, capability } from "./lib/api/capability.js";
+export * from "./lib/index.js";

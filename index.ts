@@ -26,6 +26,7 @@ enableCurve(() => {
 });
 
 export * from "./lib/index.js";
+export { curveKeyPair } from "./lib/api/curve-keys.js";
 export { busyPolling } from "./lib/api/diagnostics.js";
 
 import type { Socket } from "./lib/api/socket.js";

@@ -1,8 +1,8 @@
-// omq's public API (as zeromq.js v6's main entry). Nothing is registered here:
-// the package's entry point (index.ts) registers the transports and socket types.
+// omq's public API (as zeromq.js v6's main entry), as far as it runs anywhere:
+// the Node entry (index.ts) adds curveKeyPair (node:crypto); nothing is
+// registered here: the entry points register the transports and socket types.
 
 export { Context, context, type ContextOptions } from "./core/context.js";
-export { curveKeyPair } from "./api/curve-keys.js";
 export {
   setAuthenticator, type Authenticator, type ZapDecision, type ZapFunction, type ZapRequest,
 } from "./api/authenticator.js";
