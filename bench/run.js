@@ -4,7 +4,8 @@
 //   node bench/run.js [--quick] [--runs=N] [--only=id,id,...] [--out=name] [--list]
 //
 // Every case runs the same driver (bench/worker.js) once per library per run,
-// alternating the order (omq first, then zeromq first, ...). Network cases put
+// alternating the order (omq first, then zeromq first, ...; the ws PUSH→PULL
+// rows also run jszmq: omq, zeromq, jszmq, then the reverse). Network cases put
 // sender and receiver in separate processes. Every run checks that the
 // receiver got exactly what the sender sent; a run that fails or exceeds its
 // time limit is reported as failed, its processes are killed and reaped, and
@@ -24,6 +25,11 @@ const root = join(here, "..");
 const WORKER = join(here, "worker.js");
 const LOAD = join(here, "load.js"); // the busy third process of reqrep-16-loaded
 const LIBS = ["omq", "zeromq"];
+// the libraries a case runs (a case's `libs`, else LIBS): the ws PUSH→PULL
+// rows also run jszmq (bench/jszmq-adapter.js), shown in their notes only
+// (the columns and the ratio stay omq's and zeromq's)
+const EXTRA = ["jszmq"];
+const libsOf = (c) => c.libs ?? LIBS;
 
 // --- options ----------------------------------------------------------------
 
@@ -83,9 +89,10 @@ const CASES = [
   pp("ipc-64k", "ipc", 64 * KiB, 40_000, 4_000),
   pp("ipc-1m", "ipc", MiB, 2_000, 200),
   // ZWS 2.0: the PULL binds (the server unmasks), the PUSH dials (it masks every frame)
-  pp("ws-16", "ws", 16, 4_000_000, 80_000),
-  pp("ws-4k", "ws", 4 * KiB, 400_000, 25_000),
-  pp("ws-64k", "ws", 64 * KiB, 30_000, 3_000),
+  // and jszmq (pure JS, ZWS 2.0 without mechanism) at both ends, in the notes
+  { ...pp("ws-16", "ws", 16, 4_000_000, 80_000), libs: [...LIBS, "jszmq"] },
+  { ...pp("ws-4k", "ws", 4 * KiB, 400_000, 25_000), libs: [...LIBS, "jszmq"] },
+  { ...pp("ws-64k", "ws", 64 * KiB, 30_000, 3_000), libs: [...LIBS, "jszmq"] },
   { id: "inproc-16", kind: "inproc", title: "PUSH→PULL inproc 16 B, 1 process", size: 16, count: [6_000_000, 100_000] },
   { id: "reqrep-16", kind: "reqrep", title: "REQ↔REP tcp 16 B round trip", size: 16, count: [40_000, 4_000], warmup: [1_000, 200] },
   // the same while a third process (bench/load.js) spins on a core: REQ, REP
@@ -621,6 +628,10 @@ function checkBuild() {
 async function main() {
   checkBuild();
   const zmqPkg = JSON.parse(readFileSync(join(root, "node_modules", "zeromq", "package.json"), "utf8"));
+  const extras = EXTRA.filter((l) => selected.some((c) => libsOf(c).includes(l)));
+  const extraVersions = Object.fromEntries(
+    extras.map((l) => [l, JSON.parse(readFileSync(join(root, "node_modules", l, "package.json"), "utf8")).version]),
+  );
   const omqPkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
   const cpus = os.cpus();
   const machine = {
@@ -639,7 +650,7 @@ async function main() {
     runs: RUNS,
     maxMsPerRun: MAX_MS,
     timeoutMsPerRun: RUN_TIMEOUT_MS,
-    versions: { omq: omqPkg.version, git: gitInfo(), zeromq: zmqPkg.version, ...(process.env.BENCH_OMQ ? { omqPath: process.env.BENCH_OMQ } : {}) },
+    versions: { omq: omqPkg.version, git: gitInfo(), zeromq: zmqPkg.version, ...extraVersions, ...(process.env.BENCH_OMQ ? { omqPath: process.env.BENCH_OMQ } : {}) },
     machine,
     cases: [],
   };
@@ -649,7 +660,7 @@ async function main() {
       ` — ${machine.cpus}× ${machine.cpuModel}, node ${process.version}, load ${machine.loadavgStart.map((x) => x.toFixed(2)).join(" ")}\n`,
   );
 
-  console.log("progress: o = omq, z = zeromq; ✓ run ok, ~ ok but time-capped, ✗ failed, - skipped\n");
+  console.log(`progress: o = omq, z = zeromq${extras.map((l) => `, ${l[0]} = ${l}`).join("")}; ✓ run ok, ~ ok but time-capped, ✗ failed, - skipped\n`);
   let failures = 0;
   for (const c of selected) {
     const m = metricOf(c);
@@ -662,11 +673,13 @@ async function main() {
     if (c.delayMs) entry.replyDelayMs = c.delayMs;
     if (c.idleMs) entry.idleMs = countOf(c, "idleMs");
     if (c.load) entry.busyProcess = "bench/load.js";
+    const libs = libsOf(c);
+    if (c.libs) entry.libs = libs;
     result.cases.push(entry);
     const dead = new Set(); // a library that failed this case is not run again on it
     process.stdout.write(`${c.id.padEnd(17)} `);
     for (let run = 0; run < RUNS; run++) {
-      const order = run % 2 === 0 ? LIBS : [...LIBS].reverse();
+      const order = run % 2 === 0 ? libs : [...libs].reverse();
       for (const lib of order) {
         if (dead.has(lib)) continue;
         const sample = { lib, run };
@@ -694,7 +707,7 @@ async function main() {
       }
     }
     entry.summary = {};
-    for (const lib of LIBS) {
+    for (const lib of libs) {
       const ok = entry.samples.filter((s) => s.lib === lib && s.ok);
       entry.summary[lib] = {
         runsOk: ok.length,
@@ -795,7 +808,9 @@ function printTable(result) {
     if (e.kind === "pushpull" && m.key === "MBps") notes.push(`${fmtNum(o.msgPerSec?.median)} vs ${fmtNum(z.msgPerSec?.median)} msg/s`);
     if (e.kind === "pushpull" && m.key === "msgPerSec") notes.push(`${fmtNum(o.MBps?.median)} vs ${fmtNum(z.MBps?.median)} MB/s`);
     if (e.kind === "routerrt") notes.push(`${e.connections} DEALERs, ${e.window} in flight; connecting (50 at a time) took ${fmtNum(o.connectMs?.median)} vs ${fmtNum(z.connectMs?.median)} ms`);
-    const capped = LIBS.filter((l) => e.samples.some((s) => s.lib === l && s.ok && s.capped));
+    // the other libraries of the case (jszmq on the ws rows): median [min–max] of the same metric
+    for (const l of (e.libs ?? LIBS).filter((x) => !LIBS.includes(x))) notes.push(`${l} ${e.summary[l]?.runsOk ? cell(e.summary[l][m.key]) : "failed"} ${m.unit}`);
+    const capped = (e.libs ?? LIBS).filter((l) => e.samples.some((s) => s.lib === l && s.ok && s.capped));
     if (capped.length) notes.push(`time-capped: ${capped.join(", ")}`);
     if (e.ratioNote) notes.push(e.ratioNote);
     // CPU on a line of its own under the row (the table stays narrow)
@@ -855,7 +870,8 @@ function idleRows(e, cell) {
 function cpuNote(e) {
   const of = (lib) => (e.summary[lib].runsOk ? e.cpuRoles.map((r) => fmtCpu(e.summary[lib].cpu?.[r]?.median)).join("/") + "%" : "failed");
   const roles = e.cpuRoles.map((r) => (r === "subscriber" ? "mean subscriber" : r)).join("/");
-  return `CPU omq ${of("omq")} vs zeromq ${of("zeromq")} (${roles})`;
+  const more = (e.libs ?? LIBS).filter((l) => !LIBS.includes(l)).map((l) => `; ${l} ${of(l)}`).join("");
+  return `CPU omq ${of("omq")} vs zeromq ${of("zeromq")} (${roles})${more}`;
 }
 function fmtCpu(x) {
   if (!Number.isFinite(x)) return "—";

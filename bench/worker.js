@@ -1,11 +1,13 @@
 // The one benchmark driver. The same code runs against omq and against the
-// `zeromq` package; only the import differs. It uses only the API both share:
+// `zeromq` package (and, for the ws PUSH→PULL rows, jszmq through
+// bench/jszmq-adapter.js: roles push and pull only); only the import
+// differs. It uses only the API both share:
 // `new Push({ linger })`, `bind`, `lastEndpoint`, `connect`, `subscribe`,
 // `await sock.send(buf)` per message, `for await (const [msg] of sock)` on the
 // receiving side (REQ and DEALER use `await sock.receive()`), `close()`, and
 // for the scale cases `context.maxSockets`.
 //
-//   node bench/worker.js <omq|zeromq> <role> '<json args>'
+//   node bench/worker.js <omq|zeromq|jszmq> <role> '<json args>'
 //
 // Started by bench/run.js with child_process.fork; it talks to run.js over the
 // IPC channel: it reports {type:"ready"} / {type:"result"} / {type:"status"},
@@ -22,14 +24,19 @@ import { pathToFileURL } from "node:url";
 
 const [libName, role, rawArgs] = process.argv.slice(2);
 const args = JSON.parse(rawArgs ?? "{}");
-if (libName !== "omq" && libName !== "zeromq") {
-  process.stderr.write(`worker: unknown library ${libName} (omq or zeromq)\n`);
+if (libName !== "omq" && libName !== "zeromq" && libName !== "jszmq") {
+  process.stderr.write(`worker: unknown library ${libName} (omq, zeromq or jszmq)\n`);
+  process.exit(1);
+}
+if (libName === "jszmq" && role !== "push" && role !== "pull") {
+  // the adapter has PUSH and PULL only (the ws PUSH→PULL rows)
+  process.stderr.write(`worker: jszmq plays only the push and pull roles, not ${role}\n`);
   process.exit(1);
 }
 // BENCH_OMQ=/path/to/dist/index.js benches another build of omq (e.g. a clean
 // worktree) instead of this checkout's dist/ (imported as "omq")
 const omqSpec = process.env.BENCH_OMQ ? pathToFileURL(resolve(process.env.BENCH_OMQ)).href : "omq";
-const lib = await import(libName === "omq" ? omqSpec : "zeromq");
+const lib = await import(libName === "omq" ? omqSpec : libName === "jszmq" ? "./jszmq-adapter.js" : "zeromq");
 
 // --- plumbing -------------------------------------------------------------
 
