@@ -2,7 +2,7 @@
 // endpoints and events. Everything type-specific lives in the Pattern; every
 // transport detail behind the Transport interface.
 import { type Context, context as defaultContext } from "../core/context.js";
-import { parseEndpoint } from "../core/endpoint.js";
+import { type Endpoint, parseEndpoint, parseScheme } from "../core/endpoint.js";
 import { ZmqError, fromSystemError, zmqError } from "../core/errors.js";
 import { ioTurn } from "../core/io-turn.js";
 import { BusyPoller } from "./busy-poll.js";
@@ -19,6 +19,7 @@ import {
   type Binding,
   type Connection,
   type ConnectOptions,
+  type Transport,
   type TransportHost,
   findTransport,
 } from "../core/transport.js";
@@ -126,20 +127,33 @@ export abstract class Socket {
     if (this.isClosed) throw zmqError("EBADF");
   }
 
+  /** The endpoint and its transport, or a throw as libzmq's address checks
+   * (EINVAL, EPROTONOSUPPORT, ENOCOMPATPROTO) — before anything is looked up. */
+  private transportFor(address: string): { ep: Endpoint; transport: Transport } {
+    const ep = parseEndpoint(address);
+    const transport = findTransport(ep.transport);
+    if (transport === undefined) throw zmqError("EPROTONOSUPPORT", `Protocol not supported: ${ep.transport}`, address);
+    if (transport.supports !== undefined && !transport.supports(this._info.zmtp)) {
+      throw zmqError("ENOCOMPATPROTO", undefined, address);
+    }
+    return { ep, transport };
+  }
+
+  /** unbind/disconnect as libzmq: the transport is checked, the rest of the
+   * address is only looked up (ENOENT). */
+  private checkScheme(address: string): void {
+    const scheme = parseScheme(address);
+    if (findTransport(scheme) === undefined) throw zmqError("EPROTONOSUPPORT", `Protocol not supported: ${scheme}`, address);
+  }
+
   bind(address: string): Promise<void> {
     this.assertOpen();
-    let ep;
+    let ep: Endpoint;
+    let transport: Transport;
     try {
-      ep = parseEndpoint(address);
+      ({ ep, transport } = this.transportFor(address));
     } catch (e) {
       return Promise.reject(e);
-    }
-    const transport = findTransport(ep.transport);
-    if (transport === undefined) {
-      return Promise.reject(zmqError("EPROTONOSUPPORT", `Protocol not supported: ${ep.transport}`, address));
-    }
-    if (transport.supports !== undefined && !transport.supports(this._info.zmtp)) {
-      return Promise.reject(zmqError("ENOCOMPATPROTO", undefined, address));
     }
     return transport.bind(ep, this._host).then(
       (b) => {
@@ -163,6 +177,11 @@ export abstract class Socket {
 
   unbind(address: string): Promise<void> {
     this.assertOpen();
+    try {
+      this.checkScheme(address);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     const b = this.bindings.get(address);
     if (b === undefined) return Promise.reject(zmqError("ENOENT", undefined, address));
     for (const [k, v] of this.bindings) if (v === b) this.bindings.delete(k);
@@ -174,12 +193,7 @@ export abstract class Socket {
   /** @internal Router exposes the options argument. */
   connect(address: string, options?: { routingId?: string | Buffer }): void {
     this.assertOpen();
-    const ep = parseEndpoint(address);
-    const transport = findTransport(ep.transport);
-    if (transport === undefined) throw zmqError("EPROTONOSUPPORT", `Protocol not supported: ${ep.transport}`, address);
-    if (transport.supports !== undefined && !transport.supports(this._info.zmtp)) {
-      throw zmqError("ENOCOMPATPROTO", undefined, address);
-    }
+    const { ep, transport } = this.transportFor(address);
     const co: ConnectOptions = {};
     if (options?.routingId !== undefined) co.routingId = normalizeOption("routingId", options.routingId) as Buffer;
     const c = transport.connect(ep, this._host, co);
@@ -190,6 +204,7 @@ export abstract class Socket {
 
   disconnect(address: string): void {
     this.assertOpen();
+    this.checkScheme(address);
     const list = this.connections.get(address);
     if (list === undefined) throw zmqError("ENOENT", undefined, address);
     this.connections.delete(address);

@@ -38,13 +38,21 @@ function hostPort(address: string, rest: string): { host: string; port: number |
   return { host, port };
 }
 
-export function parseEndpoint(address: unknown): Endpoint {
+/** The `transport` of `transport://…`, checked as libzmq checks every address
+ * first: no `://` is EINVAL, an unknown transport EPROTONOSUPPORT. */
+export function parseScheme(address: unknown): string {
   if (typeof address !== "string") throw new TypeError("Address must be a string");
   const sep = address.indexOf("://");
   if (sep <= 0) einval(address, "missing transport://");
   const scheme = address.slice(0, sep);
-  const rest = address.slice(sep + 3);
   if (!KNOWN.has(scheme)) throw zmqError("EPROTONOSUPPORT", `Protocol not supported: ${scheme}`, address);
+  return scheme;
+}
+
+export function parseEndpoint(input: unknown): Endpoint {
+  const scheme = parseScheme(input);
+  const address = input as string;
+  const rest = address.slice(scheme.length + 3);
   switch (scheme) {
     case "inproc":
       if (rest.length === 0) einval(address, "empty inproc name");
