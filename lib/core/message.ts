@@ -54,7 +54,9 @@ export function toFrame(part: MessageLike): Buffer {
   if (part instanceof ArrayBuffer || (typeof SharedArrayBuffer !== "undefined" && part instanceof SharedArrayBuffer)) {
     return Buffer.from(part);
   }
-  throw new TypeError("Message must be present and of type string, Buffer, ArrayBufferView, ArrayBuffer, number or null");
+  // anything else as its string form, as zeromq.js (booleans, objects,
+  // bigints, undefined inside an array; a Symbol throws TypeError there too)
+  return Buffer.from(`${part as unknown as string}`, "utf8");
 }
 
 /** send()'s argument to a Msg. Never modifies or copies the caller's Buffers. */
