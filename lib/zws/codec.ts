@@ -126,7 +126,8 @@ function wireControl(o: ZwsCodecOptions): WsControl {
   const masked = !o.server;
   return {
     ping(payload) {
-      if (o.wire.writableLength < PONG_BACKLOG_MAX) o.wire.write(controlFrame(OP_PONG, payload, masked));
+      // after end() a write would destroy the stream and what it still holds
+      if (!o.wire.writableEnded && o.wire.writableLength < PONG_BACKLOG_MAX) o.wire.write(controlFrame(OP_PONG, payload, masked));
     },
     closed(code) {
       // an answer, unless this is the answer to our own close (we have ended)

@@ -260,6 +260,9 @@ export class ZwsDecoder extends ChunkDecoder {
     if (max >= 0 && body > max + BOX_SLACK) {
       throw new ZmtpError("EMSGSIZE", ERR_ZMTP_UNSPECIFIED, `fragmented message of at least ${body} bytes exceeds maxMessageSize ${max}`);
     }
+    // the sink's own limits (handshake commands, a routing id, data before
+    // READY) on what the message has reached so far, before this fragment is kept
+    if (this.openFlags >= 0) this.sink.frameHeader(this.openFlags, body);
     if (size === 0 && this.fin) this.endMessage();
   }
 
@@ -271,6 +274,7 @@ export class ZwsDecoder extends ChunkDecoder {
       this.openFlags = zmtpFlags(chunk[pos]!);
       pos++;
       n--;
+      this.sink.frameHeader(this.openFlags, this.piecesBytes + n + this.need);
     }
     if (n > 0) {
       // a view of the chunk, merged past FRAGMENTS_MERGE pieces so that tiny

@@ -46,6 +46,15 @@ window.news = async () => {
   return new TextDecoder().decode(topic) + " " + new TextDecoder().decode(body);
 };
 window.stop = () => { dealer.close(); sub.close(); return true; };
+let pull;
+window.pullConnect = (url) => { pull = new omq.Pull({ receiveHighWaterMark: 10, receiveTimeout: 5000 }); pull.connect(url); return true; };
+window.pullAll = async (n, delayMs) => {
+  await new Promise((r) => setTimeout(r, delayMs));
+  let got = 0;
+  try { while (got < n) { await pull.receive(); got++; } } catch {}
+  pull.close();
+  return got;
+};
 </script>`;
 
 function checksum(b: Uint8Array): number {
@@ -154,6 +163,27 @@ describe.runIf(runBrowser)("omq in headless Chromium", () => {
     expect(await page.evaluate(() => (window as unknown as { stop(): boolean }).stop())).toBe(true);
     expect(errors).toEqual([]);
     await page.close();
+  }, 60_000);
+
+  test("messages a server sent before closing gracefully all reach a page that reads them later", async () => {
+    const page = await browser!.newPage();
+    try {
+      await page.goto(pageUrl);
+      await page.waitForFunction(() => (window as unknown as { omqLoaded?: boolean }).omqLoaded === true, undefined, { timeout: 10_000 });
+      const push = new omq.Push({ linger: 20_000, sendHighWaterMark: 100_000 });
+      socks.push(push);
+      await push.bind("ws://127.0.0.1:*/drain");
+      await page.evaluate((u) => (window as unknown as { pullConnect(u: string): boolean }).pullConnect(u), push.lastEndpoint!);
+      await eventsSeen(push, "handshake", 1);
+      const N = 20_000;
+      const reading = page.evaluate((n) => (window as unknown as { pullAll(n: number, d: number): Promise<number> }).pullAll(n, 1500), N);
+      const body = Buffer.alloc(1024, 1);
+      for (let i = 0; i < N; i++) await push.send(body);
+      push.close(); // graceful: the connection ends once everything is written
+      expect(await reading).toBe(N);
+    } finally {
+      await page.close();
+    }
   }, 60_000);
 
   test("examples/browser: the live page shows the publisher's updates and gets a reply to its ping", async () => {

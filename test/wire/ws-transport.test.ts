@@ -266,6 +266,20 @@ describe("binding onto the application's http server (httpServer)", () => {
     expect(server.listening).toBe(true);
   }, T);
 
+  test("a request with another Upgrade (h2c) or for a path omq does not serve still reaches the app", async () => {
+    const server = createHttpServer((req, res) => res.writeHead(200, { "Content-Type": "text/plain" }).end(`app:${req.url}`));
+    closers.push(() => server.close());
+    server.listen(0, "127.0.0.1");
+    const pull = make("ws", omq.Pull, { httpServer: server, receiveTimeout: 5000 });
+    await pull.bind("ws://127.0.0.1:*/zmq");
+    const port = (server.address() as { port: number }).port;
+    // curl --http2 sends Upgrade: h2c; without omq Node hands it to the request handler
+    const answer = await rawHttp(port, "GET /page HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n");
+    expect(answer.startsWith("HTTP/1.1 200")).toBe(true);
+    expect(answer).toContain("app:/page");
+    expect(await upgradeStatus(port, "/elsewhere")).toBe(200);
+  }, T);
+
   test("an https server for wss://; the wrong kind of server is EINVAL", async () => {
     const http = createHttpServer();
     closers.push(() => http.close());
@@ -323,6 +337,22 @@ describe("a silent peer", () => {
     const e = await nextEvent<{ type: string }>(pull, "handshake:error:other", 4000);
     expect(e.type).toBe("handshake:error:other");
     await until(() => raw.socket.destroyed || raw.socket.readableEnded, 3000, "the server closing the connection");
+  }, T);
+});
+
+describe("bind addresses", () => {
+  test("a second path by host name on the port bound by address, and a path with a query is EINVAL", async () => {
+    const a = make("ws", omq.Pull, { receiveTimeout: 5000 });
+    await a.bind("ws://localhost:*/a");
+    const port = /:(\d+)\//.exec(a.lastEndpoint!)![1];
+    const b = make("ws", omq.Pull, { receiveTimeout: 5000 });
+    await b.bind(`ws://localhost:${port}/b`);
+    const push = make("ws", omq.Push);
+    push.connect(`ws://127.0.0.1:${port}/b`);
+    await push.send("by name");
+    expect(str(await b.receive())).toEqual(["by name"]);
+    const q = s(new omq.Pull());
+    expect(await rejectionCode(q.bind("ws://127.0.0.1:*/x?y=1"))).toBe("EINVAL");
   }, T);
 });
 
@@ -399,6 +429,18 @@ function upgradeStatus(port: number, path: string): Promise<number> {
       `GET ${path} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: ZWS2.0/NULL\r\n\r\n",
     );
+  });
+}
+
+/** Raw bytes to the port; the whole answer once the server ends it. */
+function rawHttp(port: number, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const sock = netConnect({ host: "127.0.0.1", port });
+    let t = "";
+    sock.on("error", reject);
+    sock.on("data", (c: Buffer) => (t += c.toString("latin1")));
+    sock.on("end", () => resolve(t));
+    sock.write(request);
   });
 }
 

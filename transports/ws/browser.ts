@@ -35,6 +35,8 @@ export class WebSocketStream {
   private paused = true;
   private held: Buffer[] = [];
   private drainTimer: ReturnType<typeof setInterval> | undefined;
+  /** The WebSocket closed while messages were held: 'end' once they are read. */
+  private endPending = false;
   writableEnded = false;
   destroyed = false;
   readonly remoteAddress = undefined;
@@ -57,8 +59,9 @@ export class WebSocketStream {
     ws.onclose = () => {
       this.destroyed = true;
       this.stopDrainWatch();
-      this.emit("end");
-      this.emit("close");
+      // as a Node stream: 'end' only after everything received has been read
+      if (this.held.length > 0) this.endPending = true;
+      else this.ended();
     };
   }
 
@@ -134,7 +137,14 @@ export class WebSocketStream {
   resume(): this {
     this.paused = false;
     while (!this.paused && this.held.length > 0) this.emit("data", this.held.shift()!);
+    if (this.endPending && this.held.length === 0) this.ended();
     return this;
+  }
+
+  private ended(): void {
+    this.endPending = false;
+    this.emit("end");
+    this.emit("close");
   }
 
   end(): this {
@@ -147,6 +157,10 @@ export class WebSocketStream {
 
   destroy(): this {
     this.writableEnded = true;
+    if (this.endPending) {
+      this.held = [];
+      queueMicrotask(() => this.ended());
+    }
     if (this.ws.readyState === WebSocket.CONNECTING || this.ws.readyState === WebSocket.OPEN) this.ws.close();
     return this;
   }

@@ -3,8 +3,8 @@
 // closes with its last path) or is attached to the application's (the
 // httpServer option), which keeps serving its own requests: an upgrade for a
 // path no omq socket has is left to the server's other 'upgrade' listeners,
-// and refused only when there are none.
-import type { IncomingMessage, Server as HttpServer, ServerResponse } from "node:http";
+// or, when there are none, to its 'request' handlers (as without omq).
+import { type IncomingMessage, type Server as HttpServer, ServerResponse } from "node:http";
 import type { Socket as NetSocket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { OptionValues } from "../../lib/core/options.js";
@@ -60,13 +60,28 @@ export class WsHub {
     this.onEmpty();
   }
 
+  /** Without our listener Node would have served this as an ordinary request
+   * (an Upgrade: h2c from curl --http2, or a WebSocket for a path that is the
+   * application's): hand it to the application's 'request' handlers. */
+  private asRequest(req: IncomingMessage, socket: NetSocket): void {
+    const res = new ServerResponse(req);
+    res.shouldKeepAlive = false;
+    res.assignSocket(socket);
+    res.on("finish", () => {
+      res.detachSocket(socket);
+      socket.end();
+    });
+    this.server.emit("request", req, res);
+  }
+
   private upgrade(req: IncomingMessage, socket: NetSocket, head: Buffer): void {
     // http removed its own listeners: an error on this socket must not go unheard
     socket.on("error", () => socket.destroy());
     const path = (req.url ?? "/").split("?")[0]!;
     const l = this.paths.get(path);
     if (l === undefined) {
-      if (this.owned || this.server.listenerCount("upgrade") === 1) refuse(socket, { status: 404, reason: `no ZeroMQ socket is bound at ${path}` });
+      if (this.owned) refuse(socket, { status: 404, reason: `no ZeroMQ socket is bound at ${path}` });
+      else if (this.server.listenerCount("upgrade") === 1) this.asRequest(req, socket);
       return;
     }
     const check = checkUpgradeRequest(req);

@@ -92,10 +92,17 @@ async function ownedHub(ep: WsEndpoint, host: TransportHost): Promise<{ hub: WsH
     server.close();
     throw zmqError("EINVAL", "ws listener has no address", ep.address);
   }
-  const key = `${ep.transport}|${a.address}|${a.port}`;
-  const hub = new WsHub(server, true, () => ownedHubs.delete(key));
-  ownedHubs.set(key, hub);
-  return { hub, address: formatAddress(ep.transport, a.address, a.port, ep.path) };
+  const address = formatAddress(ep.transport, a.address, a.port, ep.path);
+  // as StreamListener: an accept error is an event, not an uncaught 'error'
+  server.on("error", (err) => host.emit({ type: "accept:error", address, error: fromSystemError(err, address) }));
+  // found again by the address it got and by the one asked for (a host name)
+  const keys = [`${ep.transport}|${a.address}|${a.port}`];
+  if (h !== a.address) keys.push(`${ep.transport}|${h}|${a.port}`);
+  const hub = new WsHub(server, true, () => {
+    for (const k of keys) ownedHubs.delete(k);
+  });
+  for (const k of keys) ownedHubs.set(k, hub);
+  return { hub, address };
 }
 
 /** The application's server (httpServer option): once it listens, on the endpoint's port or `*`. */
@@ -194,6 +201,8 @@ export const wsTransport: Transport = {
 
   async bind(ep: Endpoint, host: TransportHost): Promise<Binding> {
     if (ep.transport !== "ws" && ep.transport !== "wss") throw zmqError("EINVAL");
+    // the hub routes on the path without its query: a bound query never matches
+    if (/[?#]/.test(ep.path)) throw zmqError("EINVAL", "a bound ws path cannot have a query or fragment", ep.address);
     const server = host.options.httpServer as HttpServer | null;
     const { hub, address } = server !== null && server !== undefined ? await attachedHub(ep, server) : await ownedHub(ep, host);
     if (hub.has(ep.path)) throw zmqError("EADDRINUSE", `Address already in use: ${ep.path} is bound`, ep.address);
