@@ -223,9 +223,16 @@ export class StreamConnecter implements Connection, SessionOwner {
         },
         (err: unknown) => {
           if (this.attempt !== s) return;
-          // a refused or malformed upgrade is this connection's handshake failing; 'close' retries
-          this.host.emit({ type: "handshake:error:protocol", address: this.address, error: toZmqError(err) });
+          // a refused or malformed upgrade is this connection's handshake
+          // failing: the events a failed ZMTP handshake gives, then a retry
+          s.off("error", onError);
+          s.off("close", onError);
+          s.on("error", () => {});
+          this.attempt = undefined;
           s.destroy();
+          this.host.emit({ type: "handshake:error:protocol", address: this.address, error: toZmqError(err) });
+          this.host.emit({ type: "disconnect", address: this.address });
+          this.scheduleRetry();
         },
       );
     });

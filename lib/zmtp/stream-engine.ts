@@ -137,11 +137,6 @@ export class StreamEngine implements Engine, InboundHost, OutboundSource {
   endGracefully(): void {
     if (this.phase === "closed") return;
     this.out.flush();
-    const enc = this.out.encoder;
-    if (enc?.writeClose !== undefined) {
-      enc.writeClose();
-      if (!this.out.waitingDrain) this.out.writeBatch();
-    }
     this.pipe = undefined;
     this.phase = "ending";
     // no more PINGs: a write after end() would destroy the stream and lose
@@ -153,8 +148,16 @@ export class StreamEngine implements Engine, InboundHost, OutboundSource {
       return;
     }
     this.stream.ref();
-    if (!this.out.waitingDrain) this.stream.end();
+    if (!this.out.waitingDrain) this.endStream();
     // the peer answers our FIN; if it never does, destroy() comes from the linger timer
+  }
+
+  /** The last of a graceful end: what is batched, the framing's goodbye (a
+   * WebSocket close frame) after everything else, then our FIN. */
+  private endStream(): void {
+    this.out.encoder?.writeClose?.();
+    this.out.writeBatch();
+    this.stream.end();
   }
 
   destroy(): void {
@@ -326,10 +329,8 @@ export class StreamEngine implements Engine, InboundHost, OutboundSource {
 
   private onDrain(): void {
     this.out.drained();
-    if (this.phase === "ending") {
-      this.out.writeBatch();
-      this.stream.end();
-    } else this.out.flush();
+    if (this.phase === "ending") this.endStream();
+    else this.out.flush();
   }
 
   private fail(phase: "handshake" | "active", kind: EngineEnd["kind"], err: unknown, quiet = false): void {

@@ -133,7 +133,8 @@ function wireControl(o: ZwsCodecOptions): WsControl {
       // an answer, unless this is the answer to our own close (we have ended)
       if (!o.wire.writableEnded) {
         const body = Buffer.alloc(2);
-        body.writeUInt16BE(code === undefined || code === 1005 ? CLOSE_NORMAL : code);
+        // echo a valid status (RFC 6455 §7.4); answer anything else as normal
+        body.writeUInt16BE(code !== undefined && validCloseCode(code) ? code : CLOSE_NORMAL);
         o.wire.write(controlFrame(OP_CLOSE, body, masked));
         o.wire.end();
       }
@@ -142,3 +143,7 @@ function wireControl(o: ZwsCodecOptions): WsControl {
   };
 }
 
+/** Status codes a close frame may carry (RFC 6455 §7.4.1–2): 1005, 1006 and 1015 never go on the wire. */
+function validCloseCode(code: number): boolean {
+  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
+}

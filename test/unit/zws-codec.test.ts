@@ -26,7 +26,7 @@ function frame(opcode: number, payload: Buffer, fin = true): Buffer {
 
 function fakeWire(ended: boolean) {
   const written: Buffer[] = [];
-  return { written, wire: { write: (b: Buffer) => written.push(b), end: () => {}, destroy: () => {}, writableLength: 0, writableEnded: ended } };
+  return { written, wire: { write: (b: Buffer) => written.push(b), end: (): unknown => undefined, destroy: () => {}, writableLength: 0, writableEnded: ended } };
 }
 
 describe("control frames", () => {
@@ -38,6 +38,23 @@ describe("control frames", () => {
     dec.push(frame(0x9, Buffer.from("hi")));
     expect(written.length).toBe(pongs);
     if (pongs) expect([...written[0]!.subarray(0, 4)]).toEqual([0x8a, 0x02, 0x68, 0x69]); // unmasked pong "hi"
+  });
+});
+
+describe("close frames", () => {
+  test.each([[1000, 1000], [4001, 4001], [1006, 1000], [1015, 1000], [2999, 1000]] as const)("a close with %i is answered with %i, then the wire ends", (code, answer) => {
+    const { written, wire } = fakeWire(false);
+    let ended = 0;
+    wire.end = () => void ended++;
+    const codec = zwsCodec({ server: true, protocol: "ZWS2.0/NULL", maxMessageSize: -1, wire })({ mechanism: "NULL", asServer: false, socketType: 7, routingId: Buffer.alloc(0) });
+    const dec = codec.decoder({ frameHeader: () => {}, frame: () => {} }, { mechanism: "NULL", asServer: false, subscriptionCommands: false });
+    const body = Buffer.alloc(2);
+    body.writeUInt16BE(code);
+    dec.push(frame(0x8, body));
+    expect(written.length).toBe(1);
+    expect([...written[0]!.subarray(0, 2)]).toEqual([0x88, 0x02]);
+    expect(written[0]!.readUInt16BE(2)).toBe(answer);
+    expect(ended).toBe(1);
   });
 });
 

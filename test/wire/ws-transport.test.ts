@@ -366,6 +366,20 @@ describe("options", () => {
     expect(p.tls).toBeNull();
   });
 
+  test("a refused upgrade gives the events of a failed handshake, then a retry", async () => {
+    const sk = omq.curveKeyPair();
+    const server = make("ws", omq.Pull, { curveServer: true, curveSecretKey: sk.secretKey });
+    await server.bind("ws://127.0.0.1:*/curve-only");
+    const client = make("ws", omq.Push, { reconnectInterval: 50 });
+    const seen: string[] = [];
+    for (const t of ["connect", "handshake:error:protocol", "disconnect", "close", "connect:retry"] as const) client.events.on(t, () => seen.push(t));
+    client.connect(server.lastEndpoint!);
+    await until(() => seen.filter((t) => t === "connect:retry").length >= 2, 5000, "two retries");
+    // a NULL client's offer is refused (400) by a CURVE server, every time the same way
+    expect(seen.slice(0, 4)).toEqual(["connect", "handshake:error:protocol", "disconnect", "connect:retry"]);
+    expect(seen).not.toContain("close");
+  }, T);
+
   test("a ws connect with port * is EINVAL", () => {
     const p = s(new omq.Push());
     expect(() => p.connect("ws://127.0.0.1:*/x")).toThrow(expect.objectContaining({ code: "EINVAL" }));
