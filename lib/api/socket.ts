@@ -13,7 +13,7 @@ import { Observer } from "./observer.js";
 import { type OptionValues, applySecurityOption, defaultValues, securityReadback, normalizeOption, optionNamesFor, publicValue } from "../core/options.js";
 import { preloadCurve } from "./capability.js";
 import type { PipeEnd } from "../core/pipe.js";
-import { type SocketTypeDescriptor, type SocketTypeName, findSocketType } from "../core/socket-type.js";
+import { type SocketTypeDescriptor, type SocketTypeName, findSocketType, findSocketTypeByNumber } from "../core/socket-type.js";
 import type { Pattern, PatternHost } from "../core/pattern.js";
 import {
   type Binding,
@@ -28,7 +28,8 @@ const RESOLVED: Promise<void> = Promise.resolve();
 /** With no HWM, sends resolved without a turn of the event loop before one yields. */
 const YIELD_EVERY_UNBOUNDED = 1000;
 
-export abstract class Socket {
+/** The generic socket (zeromq.js `new Socket(type, options)`, type a libzmq number); the typed classes are subclasses. */
+export class Socket {
   /** The Context this socket belongs to. */
   readonly context: Context;
   /** libzmq's socket type number (as zeromq.js). */
@@ -55,9 +56,18 @@ export abstract class Socket {
   /** @internal what transports see */
   readonly _host: TransportHost;
 
-  constructor(typeName: SocketTypeName, options: Record<string, unknown> = {}) {
-    const info = findSocketType(typeName);
-    if (info === undefined) throw new TypeError(`Unknown socket type: ${typeName}`);
+  constructor(type: SocketTypeName | number, options: Record<string, unknown> = {}) {
+    // zeromq.js's argument checks, with its texts
+    if (arguments.length > 2) throw new TypeError(`Expected 2 arguments but received ${arguments.length}`);
+    if (options === null || typeof options !== "object") throw new TypeError("Options must be an object");
+    let info: SocketTypeDescriptor | undefined;
+    if (typeof type === "number") {
+      // libzmq's numbers (ZMQ_PAIR 0 ... ZMQ_XSUB 10); others, drafts included, are not built here
+      info = findSocketTypeByNumber(type);
+      if (info === undefined) throw zmqError("EINVAL");
+    } else if (typeof type === "string") info = findSocketType(type);
+    if (info === undefined) throw new TypeError("Socket type must be a number");
+    const typeName = info.name;
     this._info = info;
     this.type = info.number;
     const ctx = (options.context as Context | undefined) ?? defaultContext;
@@ -69,7 +79,7 @@ export abstract class Socket {
     const allowed = new Set(optionNamesFor(info));
     for (const [k, v] of Object.entries(options)) {
       if (k === "context") continue;
-      if (!allowed.has(k)) throw new TypeError(`Unknown option for ${typeName} socket: ${k}`);
+      if (!allowed.has(k)) throw new TypeError(`Cannot add property ${k}, object is not extensible (${typeName} sockets have no option ${k})`);
       this.storeOption(k, v);
     }
     const self = this;

@@ -22,12 +22,11 @@ export interface InprocEntry {
 }
 
 export class Context {
-  /** When false, new sockets default to linger 0 (zeromq.js). */
-  blocky = true;
-  ioThreads = 1;
+  private blockyValue = true;
+  private ioThreadsValue = 1;
   private maxSocketsValue = 1023;
-  maxMessageSize = 2 ** 31 - 1;
-  ipv6 = false;
+  private maxMessageSizeValue = 2 ** 31 - 1;
+  private ipv6Value = false;
   /** inproc endpoints by name (used by transports/inproc.ts). */
   readonly inproc = new Map<string, InprocEntry>();
   /** Open sockets, for maxSockets. */
@@ -36,20 +35,55 @@ export class Context {
   constructor(options: ContextOptions = {}) {
     for (const [k, v] of Object.entries(options)) {
       if (!["blocky", "ioThreads", "maxSockets", "maxMessageSize", "ipv6"].includes(k)) {
-        throw new TypeError(`Unknown context option: ${k}`);
+        throw new TypeError(`Cannot add property ${k}, object is not extensible (no such context option)`);
       }
       (this as Record<string, unknown>)[k] = v;
     }
+  }
+
+  /** When false, new sockets default to linger 0 (zeromq.js). */
+  get blocky(): boolean {
+    return this.blockyValue;
+  }
+  set blocky(v: boolean) {
+    this.blockyValue = checked("blocky", v, "boolean");
+  }
+
+  get ioThreads(): number {
+    return this.ioThreadsValue;
+  }
+  set ioThreads(v: number) {
+    this.ioThreadsValue = checked("ioThreads", v, "number");
   }
 
   get maxSockets(): number {
     return this.maxSocketsValue;
   }
   set maxSockets(v: number) {
-    if (typeof v !== "number") throw new TypeError("maxSockets must be a number");
+    checked("maxSockets", v, "number");
     if (!Number.isInteger(v) || v < 1) throw new OptionRangeError("maxSockets must be a positive integer");
     this.maxSocketsValue = v;
   }
+
+  get maxMessageSize(): number {
+    return this.maxMessageSizeValue;
+  }
+  set maxMessageSize(v: number) {
+    this.maxMessageSizeValue = checked("maxMessageSize", v, "number");
+  }
+
+  get ipv6(): boolean {
+    return this.ipv6Value;
+  }
+  set ipv6(v: boolean) {
+    this.ipv6Value = checked("ipv6", v, "boolean");
+  }
+}
+
+/** A context option's value of the right type, or zeromq.js's TypeError. */
+function checked<T>(name: string, v: T, type: "number" | "boolean"): T {
+  if (typeof v !== type) throw new TypeError(`Option value must be a ${type} (${name})`);
+  return v;
 }
 
 /** The default context, as zeromq.js's `context`. */

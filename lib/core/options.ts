@@ -160,7 +160,7 @@ export function normalizeOption(name: string, value: unknown): unknown {
   let out: unknown;
   switch (s.kind) {
     case "int": {
-      if (typeof value !== "number" || Number.isNaN(value)) throw new TypeError(`Option ${name}: value must be a number`);
+      if (typeof value !== "number" || Number.isNaN(value)) throw new TypeError(`Option value must be a number (${name})`);
       if (!Number.isInteger(value) || value < (s.min ?? -Infinity) || value > (s.max ?? Infinity)) {
         throw new OptionRangeError(`Option ${name}: ${value} is out of range [${s.min}, ${s.max}]`);
       }
@@ -168,7 +168,7 @@ export function normalizeOption(name: string, value: unknown): unknown {
       break;
     }
     case "bool":
-      if (typeof value !== "boolean") throw new TypeError(`Option ${name}: value must be a boolean`);
+      if (typeof value !== "boolean") throw new TypeError(`Option value must be a boolean (${name})`);
       out = value;
       break;
     case "id": {
@@ -188,7 +188,7 @@ export function normalizeOption(name: string, value: unknown): unknown {
       out = value === null || value === undefined ? undefined : bytesOf(name, value);
       break;
     case "string":
-      if (value !== null && typeof value !== "string") throw new TypeError(`Option ${name}: value must be a string or null`);
+      if (value !== null && typeof value !== "string") throw new TypeError(`Option value must be a string or buffer (${name}: a string or null)`);
       // libzmq: PLAIN credentials are 1 to 255 bytes
       if (typeof value === "string" && name.startsWith("plain") && (value.length === 0 || Buffer.byteLength(value) > 255)) {
         throw new ZmqError("EINVAL", `Option ${name}: must be 1 to 255 bytes`);
@@ -199,7 +199,7 @@ export function normalizeOption(name: string, value: unknown): unknown {
       out = value === null ? null : curveKey(name, value);
       break;
     case "object":
-      if (value !== null && (typeof value !== "object" || Array.isArray(value))) throw new TypeError(`Option ${name}: value must be an object or null`);
+      if (value !== null && (typeof value !== "object" || Array.isArray(value))) throw new TypeError(`Option value must be an object or null (${name})`);
       out = value;
       break;
     case "verbosity":
@@ -226,7 +226,7 @@ function curveKey(name: string, value: unknown): Buffer {
     if (value.length !== 32) throw new ZmqError("EINVAL", `Option ${name}: a binary key is 32 bytes, not ${value.length}`);
     return Buffer.from(value);
   }
-  throw new TypeError(`Option ${name}: value must be a Z85 string, a 32-byte Buffer or null`);
+  throw new TypeError(`Option value must be a string or buffer (${name}: a Z85 string, a 32-byte Buffer or null)`);
 }
 
 /**
@@ -276,7 +276,7 @@ function bytesOf(name: string, value: unknown): Buffer {
   if (typeof value === "string") return Buffer.from(value, "utf8");
   if (Buffer.isBuffer(value)) return value;
   if (ArrayBuffer.isView(value)) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-  throw new TypeError(`Option ${name}: value must be a string or Buffer`);
+  throw new TypeError(`Option value must be a string or buffer (${name})`);
 }
 
 /** The value as a getter returns it (ids as strings, as zeromq.js). */
