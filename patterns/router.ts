@@ -1,6 +1,6 @@
 // ROUTER (RFC 28): prefixes each received message with the routing id of the
 // peer it came from; routes each sent message by its first frame.
-import { zmqError } from "../lib/core/errors.js";
+import { type ZmqError, zmqError } from "../lib/core/errors.js";
 import { EMPTY_FRAME, type Msg, withMeta } from "../lib/core/message.js";
 import type { PipeEnd, PipeSink } from "../lib/core/pipe.js";
 import { FairQueue } from "./fair-queue.js";
@@ -98,6 +98,12 @@ export class RouterPattern implements Pattern, PipeSink {
     }
     if (pipe.write(msg.slice(1))) return "sent";
     return mandatory ? "blocked" : "dropped";
+  }
+
+  /** A mandatory send to an id nobody has, timed out: EHOSTUNREACH (as
+   * zeromq.js reports it), not EAGAIN; a known but full peer stays EAGAIN. */
+  sendTimeoutError(msg: Msg): ZmqError | undefined {
+    return this.host.options.mandatory && this.table.get(msg[0]!) === undefined ? zmqError("EHOSTUNREACH") : undefined;
   }
 
   receive(): Msg | undefined {

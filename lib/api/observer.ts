@@ -44,7 +44,8 @@ export class Observer implements AsyncIterable<Event> {
     }
     const e = this.queue.shift();
     if (e !== undefined) return Promise.resolve(e);
-    if (this.isClosed) return Promise.reject(zmqError("EAGAIN"));
+    // its socket is closed and every event read: zeromq.js's EBADF
+    if (this.isClosed) return Promise.reject(zmqError("EBADF", "Socket is closed"));
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
@@ -53,7 +54,8 @@ export class Observer implements AsyncIterable<Event> {
       try {
         yield await this.receive();
       } catch (err) {
-        if ((err as { code?: string }).code === "EAGAIN" && this.isClosed) return;
+        const code = (err as { code?: string }).code;
+        if ((code === "EAGAIN" || code === "EBADF") && this.isClosed) return;
         throw err;
       }
     }

@@ -58,21 +58,24 @@ export class Proxy<F extends Socket = Socket, B extends Socket = Socket> {
 
   /** Stop forwarding until resume(); messages queue in the sockets. */
   pause(): void {
-    if (this.terminated) throw zmqError("EBADF", "Proxy is terminated");
+    if (this.terminated) throw zmqError("EBADF", "Socket is closed (the proxy is terminated)");
     if (this.paused === undefined) this.paused = new Promise((r) => (this.unpause = r));
   }
 
   resume(): void {
-    if (this.terminated) throw zmqError("EBADF", "Proxy is terminated");
+    if (this.terminated) throw zmqError("EBADF", "Socket is closed (the proxy is terminated)");
     const u = this.unpause;
     this.paused = undefined;
     this.unpause = undefined;
     u?.();
   }
 
-  /** Stop for good: closes both sockets (as zeromq.js) and run() resolves. */
+  /** Stop for good: closes both sockets (as zeromq.js) and run() resolves.
+   * Before run() or once terminated there is nothing to stop: EBADF, as
+   * zeromq.js (whose control socket exists only while it runs). */
   terminate(): void {
-    if (this.terminated) return;
+    if (this.terminated) throw zmqError("EBADF", "Socket is closed (the proxy is terminated)");
+    if (!this.running) throw zmqError("EBADF", "Socket is closed (the proxy is not running)");
     this.terminated = true;
     const u = this.unpause;
     this.paused = undefined;

@@ -47,6 +47,7 @@ export class Socket {
     (msg) => (this._pattern.send(msg) === "blocked" ? NOT_YET : undefined),
     this.poller,
     true,
+    (msg) => this._pattern.sendTimeoutError?.(msg),
   );
   /** Receives that found nothing, in call order. */
   private readonly recvWaiters = new WaitQueue<undefined, Msg>(() => this._pattern.receive() ?? NOT_YET, this.poller, false);

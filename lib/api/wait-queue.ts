@@ -2,7 +2,7 @@
 // served strictly in call order when the pattern says one may go through, each
 // with its own timeout. While any call waits the process is kept alive
 // (keepalive.ts) and the event loop may busy-poll (busy-poll.ts).
-import { zmqError } from "../core/errors.js";
+import { type ZmqError, zmqError } from "../core/errors.js";
 import { RingQueue } from "../core/ring-queue.js";
 import type { BusyPoller } from "./busy-poll.js";
 import { holdAlive, releaseAlive } from "./keepalive.js";
@@ -32,6 +32,8 @@ export class WaitQueue<T, R> {
     /** A timed-out head lets the next call try at once (a ROUTER send to
      * another peer may go through where the head could not). */
     private readonly retryAfterHeadTimeout: boolean,
+    /** The error a timed-out call rejects with, when not EAGAIN. */
+    private readonly timeoutError?: (item: T) => ZmqError | undefined,
   ) {}
 
   get length(): number {
@@ -47,7 +49,7 @@ export class WaitQueue<T, R> {
           const head = this.q.peek() === w;
           if (this.q.removeWhere((x) => x === w) > 0) {
             w.timer = undefined;
-            this.settle(w, zmqError("EAGAIN"));
+            this.settle(w, this.timeoutError?.(w.item) ?? zmqError("EAGAIN"));
             if (head && this.retryAfterHeadTimeout) this.flush();
           }
         }, timeoutMs);

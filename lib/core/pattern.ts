@@ -1,6 +1,7 @@
 // The contract between Socket and a socket type. A pattern is synchronous: no
 // I/O, no timers, no promises. The Socket owns waiting callers; the pattern
 // tells it (through its host) when a blocked send or receive may succeed now.
+import type { ZmqError } from "./errors.js";
 import type { Msg } from "./message.js";
 import type { PipeEnd } from "./pipe.js";
 
@@ -52,4 +53,6 @@ export interface Pattern {
   checkReceive?(queuedSends: number): void;
   /** Throws EFSM (or ENOTSUP) when send() cannot be called in this state. */
   checkSend?(queuedSends: number): void;
+  /** What a send that waited for sendTimeout rejects with, when not EAGAIN. */
+  sendTimeoutError?(msg: Msg): ZmqError | undefined;
 }

@@ -1,0 +1,86 @@
+// zeromq.js parity (#12 items 1, 6, 7): what a mandatory ROUTER, an Observer
+// of a closed socket and a Proxy outside run() report.
+import { describe, expect, test } from "vitest";
+import { same } from "./harness.js";
+
+const T = 10_000;
+let n = 0;
+const inproc = () => `inproc://parity-b-${process.pid}-${++n}`;
+
+describe("ROUTER with mandatory", () => {
+  test("a send to an unknown id with no peer at all waits, then rejects EHOSTUNREACH at sendTimeout", async () => {
+    const z = await same(async (lib, track) => {
+      const r = track(new lib.Router({ mandatory: true, sendTimeout: 100 }));
+      await r.send(["nobody", "x"]);
+    });
+    expect(z.error?.code).toBe("EHOSTUNREACH");
+  }, T);
+
+  test("with a peer connected, an unknown id rejects EHOSTUNREACH at once", async () => {
+    const z = await same(async (lib, track) => {
+      const r = track(new lib.Router({ mandatory: true }));
+      await r.bind(inproc());
+      const d = track(new lib.Dealer({ routingId: "d" }));
+      d.connect(r.lastEndpoint!);
+      await d.send("hi");
+      await r.receive();
+      await r.send(["nobody", "x"]);
+    });
+    expect(z.error?.code).toBe("EHOSTUNREACH");
+  }, T);
+});
+
+describe("Observer", () => {
+  test("receive() after the socket closed and its events were read: EBADF", async () => {
+    const z = await same(async (lib) => {
+      const s = new lib.Push();
+      const o = s.events;
+      s.close();
+      const types: string[] = [];
+      for (let i = 0; i < 5; i++) types.push((await o.receive()).type);
+      return types.join(",");
+    });
+    expect(z.error?.code).toBe("EBADF");
+  }, T);
+});
+
+describe("Proxy", () => {
+  const make = async (lib: Parameters<Parameters<typeof same>[0]>[0], track: <S extends { close(): void }>(s: S) => S) => {
+    const f = track(new lib.Router());
+    const b = track(new lib.Dealer());
+    await f.bind(inproc());
+    await b.bind(inproc());
+    return new lib.Proxy(f, b);
+  };
+
+  test("terminate() before run(): EBADF", async () => {
+    const z = await same(async (lib, track) => (await make(lib, track)).terminate());
+    expect(z.error?.code).toBe("EBADF");
+  }, T);
+
+  test("terminate() twice while running: the second is EBADF; run() resolves", async () => {
+    const z = await same(async (lib, track) => {
+      const p = await make(lib, track);
+      const run = p.run();
+      await new Promise((r) => setTimeout(r, 50));
+      p.terminate();
+      await run;
+      p.terminate();
+    });
+    expect(z.error?.code).toBe("EBADF");
+  }, T);
+
+  test("run() with a front-end neither bound nor connected: EINVAL", async () => {
+    const z = await same(async (lib, track) => new lib.Proxy(track(new lib.Router()), track(new lib.Dealer())).run());
+    expect(z.error?.code).toBe("EINVAL");
+  }, T);
+
+  test("run() with only the front-end bound: EINVAL naming the back-end", async () => {
+    const z = await same(async (lib, track) => {
+      const f = track(new lib.Router());
+      await f.bind(inproc());
+      return new lib.Proxy(f, track(new lib.Dealer())).run();
+    });
+    expect(z.error?.message).toMatch(/^Back-end/);
+  }, T);
+});
