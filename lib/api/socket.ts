@@ -42,6 +42,9 @@ export class Socket {
   private readonly bindings = new Map<string, Binding>();
   private readonly connections = new Map<string, Connection[]>();
   private readonly poller = new BusyPoller();
+  /** bind() calls not settled yet, and a close() that waits for them. */
+  private bindsPending = 0;
+  private closeDeferred = false;
   /** Sends that met a full pipe (types that wait at the HWM), in call order. */
   private readonly sendWaiters = new WaitQueue<Msg, void>(
     (msg) => (this._pattern.send(msg) === "blocked" ? NOT_YET : undefined),
@@ -166,8 +169,10 @@ export class Socket {
     } catch (e) {
       return Promise.reject(e);
     }
+    this.bindsPending++;
     return transport.bind(ep, this._host).then(
       (b) => {
+        this.bindsPending--;
         if (this.isClosed) {
           b.close();
           throw zmqError("EBADF");
@@ -176,15 +181,20 @@ export class Socket {
         if (b.address !== address) this.bindings.set(b.address, b);
         this.lastEndpointValue = b.address;
         this.observer.emit({ type: "bind", address: b.address });
+        // a close() asked for while this bind was pending happens now, as zeromq.js
+        if (this.closeDeferred && this.bindsPending === 0) this.close();
       },
       (err: unknown) => {
+        this.bindsPending--;
         const e = fromSystemError(err, address);
         e.address ??= address;
         this.observer.emit({ type: "bind:error", address, error: e });
+        if (this.closeDeferred && this.bindsPending === 0) queueMicrotask(() => this.close());
         throw e;
       },
     );
   }
+
 
   unbind(address: string): Promise<void> {
     this.assertOpen();
@@ -225,6 +235,13 @@ export class Socket {
   /** Close now: waiting calls reject (EAGAIN); queued messages are flushed for up to linger ms. */
   close(): void {
     if (this.isClosed) return;
+    // zeromq.js: a close() while a bind is pending waits for it to settle
+    // (`closed` stays false until then)
+    if (this.bindsPending > 0) {
+      this.closeDeferred = true;
+      return;
+    }
+    this.closeDeferred = false;
     this.isClosed = true;
     const err = () => zmqError("EAGAIN");
     this.sendWaiters.rejectAll(err);

@@ -84,3 +84,17 @@ describe("Proxy", () => {
     expect(z.error?.message).toMatch(/^Back-end/);
   }, T);
 });
+
+describe("close() while a bind is pending", () => {
+  test("closed stays false until the bind settles; the bind resolves; then the socket is closed", async () => {
+    const z = await same(async (lib) => {
+      const s = new lib.Push();
+      const b = s.bind("tcp://127.0.0.1:*");
+      s.close();
+      const during = s.closed;
+      const r = await b.then(() => "bound", (e: { code?: string }) => e.code);
+      return `${during} ${r} ${s.closed}`;
+    });
+    expect(z.value).toBe("false bound true");
+  }, T);
+});
