@@ -20,11 +20,11 @@ import { createHash, randomBytes } from "node:crypto";
 import type { EventEmitter } from "node:events";
 import { type IncomingMessage, type Server as HttpServer, createServer as createHttpServer } from "node:http";
 import { createRequire } from "node:module";
-import { type Socket as NetSocket, connect as netConnect, createServer as createNetServer } from "node:net";
+import { type Socket as NetSocket, connect as netConnect } from "node:net";
 import * as jszmq from "jszmq";
 import { afterEach, describe, expect, test } from "vitest";
 import * as omq from "../../index.js";
-import { sleep, until, useSockets, within } from "../helpers.js";
+import { freePort, sleep, until, useSockets, within } from "../helpers.js";
 
 const T = 15_000;
 const WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
@@ -63,19 +63,6 @@ function js<S extends Closable>(s: S): S {
   return s;
 }
 
-/** A port nobody listens on now: jszmq's bind needs an explicit port
- * (webSocketListener.ts:75-95 passes the URL's port to ws.Server and keeps
- * no way to read the port back). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createNetServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => (typeof a === "object" && a !== null ? resolve(a.port) : reject(new Error("no port"))));
-    });
-  });
-}
 
 /** Bind a jszmq socket on a free port; its address. Its ws 7 server
  * listens asynchronously: clients connecting at once retry. */

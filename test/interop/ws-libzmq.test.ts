@@ -4,9 +4,8 @@
 // ZWS2.0/NULL (libzmq's default offer) and the bare ZWS2.0 (omq's
 // wsNoMechanism: an omq client offers only it, an omq server picks it when
 // libzmq offers it), then PLAIN and CURVE over ws.
-import { createServer } from "node:net";
 import { afterEach, describe, expect, test } from "vitest";
-import { type AnySocket, type Lib, closeMadeSockets, makeSocket, recv, sleep } from "../helpers.js";
+import { type AnySocket, type Lib, closeMadeSockets, freePort, makeSocket, recv, sleep } from "../helpers.js";
 import { keyPair, newContext, zapHandler } from "../support/security.js";
 
 const T = 20_000;
@@ -16,17 +15,6 @@ afterEach(() => {
   for (const c of cleanups.splice(0)) c();
 });
 
-/** A port nobody listens on now (for connecting before binding). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => (typeof a === "object" && a !== null ? resolve(a.port) : reject(new Error("no port"))));
-    });
-  });
-}
 
 type Order = "bind first" | "connect first";
 const pairs: Array<[Lib, Lib]> = [["zmq", "omq"], ["omq", "zmq"]];

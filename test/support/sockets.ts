@@ -1,5 +1,6 @@
 // omq sockets in tests: addresses, cleanup, and receiving or sending with a
 // bound so a lost message fails the test instead of hanging it.
+import { createServer } from "node:net";
 import { afterEach } from "vitest";
 import type { Socket } from "../../index.js";
 
@@ -140,4 +141,17 @@ export async function sendUntilBlocked(
   } finally {
     if (!sock.closed) sock.sendTimeout = saved;
   }
+}
+
+/** A loopback port nobody listens on now (for connecting before binding, or
+ * peers that cannot bind port 0). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const a = srv.address();
+      srv.close(() => (typeof a === "object" && a !== null ? resolve(a.port) : reject(new Error("no port"))));
+    });
+  });
 }
