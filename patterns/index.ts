@@ -24,7 +24,7 @@ export const SOCKET_TYPES: readonly SocketTypeDescriptor[] = [
   },
   {
     name: "sub", number: 2, zmtp: "SUB", peers: ["PUB", "XPUB"], canSend: false, canReceive: true,
-    options: ["conflate", "invertMatching"], sendsIdentity: false, subscriptions: "sends",
+    options: ["conflate", "invertMatching"], sendsIdentity: false, subscriptions: "sends", defaultLinger: 0,
     createPattern: (h) => new SubPattern(h),
   },
   {
@@ -60,6 +60,6 @@ export const SOCKET_TYPES: readonly SocketTypeDescriptor[] = [
   },
   {
     name: "xsub", number: 10, zmtp: "XSUB", peers: ["PUB", "XPUB"], canSend: true, canReceive: true,
-    options: [], sendsIdentity: false, subscriptions: "sends", createPattern: (h) => new XSubPattern(h),
+    options: [], sendsIdentity: false, subscriptions: "sends", defaultLinger: 0, createPattern: (h) => new XSubPattern(h),
   },
 ];

@@ -4,6 +4,7 @@ import type { ZmqError } from "../core/errors.js";
 import type { MessageLike, Msg } from "../core/message.js";
 import { optionNamesFor } from "../core/options.js";
 import type { SocketTypeDescriptor } from "../core/socket-type.js";
+import { installNumericOptions } from "./numeric-options.js";
 import { Socket } from "./socket.js";
 
 const DONE: IteratorResult<Msg> = Object.freeze({ value: undefined, done: true }) as IteratorResult<Msg>;
@@ -30,6 +31,7 @@ let installed = false;
 export function installSocketMethods(): void {
   if (installed) return;
   installed = true;
+  installNumericOptions(Socket.prototype);
   Object.defineProperties(Socket.prototype, {
     send: {
       value(this: Socket, message: MessageLike | MessageLike[]) {

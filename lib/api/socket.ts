@@ -25,8 +25,32 @@ import {
 } from "../core/transport.js";
 
 const RESOLVED: Promise<void> = Promise.resolve();
+/** Options that act on live connections (zeromq.js's list for its warning,
+ * plus omq's busyPoll, read at every wait). */
+const APPLIES_AT_ONCE = new Set([
+  "linger", "mandatory", "probeRouter", "verbosity", "correlate", "relaxed", "handover", "sendHighWaterMark",
+  "receiveHighWaterMark", "sendTimeout", "receiveTimeout", "busyPoll",
+]);
 /** With no HWM, sends resolved without a turn of the event loop before one yields. */
 const YIELD_EVERY_UNBOUNDED = 1000;
+
+/** Options by libzmq number (ZMQ_LINGER is 17...), as zeromq.js; installed
+ * on the prototype by numeric-options.ts. EINVAL for an option this socket
+ * lacks or an accessor of the wrong kind. */
+export interface Socket {
+  getBoolOption(option: number): boolean;
+  setBoolOption(option: number, value: boolean): void;
+  getInt32Option(option: number): number;
+  setInt32Option(option: number, value: number): void;
+  getUint32Option(option: number): number;
+  setUint32Option(option: number, value: number): void;
+  getInt64Option(option: number): number;
+  setInt64Option(option: number, value: number): void;
+  getUint64Option(option: number): number;
+  setUint64Option(option: number, value: number): void;
+  getStringOption(option: number): string | null;
+  setStringOption(option: number, value: string | Buffer | null): void;
+}
 
 /** The generic socket (zeromq.js `new Socket(type, options)`, type a libzmq number); the typed classes are subclasses. */
 export class Socket {
@@ -78,6 +102,7 @@ export class Socket {
     this.context = ctx;
     if (ctx.sockets >= ctx.maxSockets) throw zmqError("EMFILE", "Too many open sockets (context.maxSockets)");
     this._opts = defaultValues();
+    if (info.defaultLinger !== undefined) this._opts.linger = info.defaultLinger;
     if (!ctx.blocky) this._opts.linger = 0;
     if (ctx.ipv6) this._opts.ipv6 = true;
     const allowed = new Set(optionNamesFor(info));
@@ -354,6 +379,10 @@ export class Socket {
   _setOption(name: string, value: unknown): void {
     if (this.isClosed) throw zmqError("ENOTSOCK");
     this.storeOption(name, value);
+    // zeromq.js warns, as libzmq applies most options to later connections only
+    if (!APPLIES_AT_ONCE.has(name) && (this.bindsPending > 0 || this.bindings.size > 0 || this.connections.size > 0)) {
+      process.emitWarning("Socket option will not take effect until next connect/bind.");
+    }
     if (name === "sendHighWaterMark" || name === "receiveHighWaterMark") this._applyHwms();
   }
 

@@ -78,6 +78,18 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
 
 const BY_NAME = new Map(OPTION_SPECS.map((s) => [s.name, s]));
 
+/** libzmq takes every option on every socket but the type-specific ones
+ * (ROUTER_MANDATORY on a DEALER is EINVAL): may `type` read or write it by number? */
+export function optionApplies(name: string, type: SocketTypeDescriptor): boolean {
+  const s = BY_NAME.get(name);
+  return s !== undefined && (s.on !== "type" || type.options.includes(name));
+}
+
+/** An option's kind ("int", "bool", "string"...), or undefined if there is none by that name. */
+export function optionKind(name: string): Kind | undefined {
+  return BY_NAME.get(name)?.kind;
+}
+
 /** The option names a socket type has. */
 export function optionNamesFor(type: SocketTypeDescriptor): string[] {
   for (const name of type.options) {

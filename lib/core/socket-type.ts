@@ -27,6 +27,9 @@ export interface SocketTypeDescriptor {
    * SUBSCRIBE/CANCEL for ZMTP 3.1 peers (SUB, XSUB), "takes" turns those
    * commands back into pipe messages (PUB, XPUB). */
   readonly subscriptions?: "sends" | "takes";
+  /** libzmq's own default linger for the type, where it is not -1 (SUB and
+   * XSUB start at 0: their queued subscriptions are not worth waiting for). */
+  readonly defaultLinger?: number;
   createPattern(host: PatternHost): Pattern;
 }
 

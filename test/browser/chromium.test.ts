@@ -41,9 +41,13 @@ window.request = async (label) => {
   const reply = await dealer.receive();
   return { parts: reply.length, text: new TextDecoder().decode(reply[0]), bytes: Array.from(reply[1]), bigLength: reply[2].length, bigSum: sum(reply[2]) };
 };
-window.news = async () => {
-  const [topic, body] = await sub.receive();
-  return new TextDecoder().decode(topic) + " " + new TextDecoder().decode(body);
+// the publisher repeats until heard: earlier copies may still be queued, so wait for this body
+window.news = async (want) => {
+  for (;;) {
+    const [topic, body] = await sub.receive();
+    const got = new TextDecoder().decode(topic) + " " + new TextDecoder().decode(body);
+    if (new TextDecoder().decode(body) === want || !got.startsWith("news ")) return got;
+  }
 };
 window.stop = () => { dealer.close(); sub.close(); return true; };
 let pull;
@@ -133,7 +137,7 @@ describe.runIf(runBrowser)("omq in headless Chromium", () => {
     };
     /** Publish until the page's SUB has one (no subscription is acknowledged). */
     const publish = async (pub: omq.Publisher, body: string) => {
-      const heard = page.evaluate(() => (window as unknown as { news(): Promise<string> }).news());
+      const heard = page.evaluate((b) => (window as unknown as { news(b: string): Promise<string> }).news(b), body);
       let done = false;
       void heard.finally(() => (done = true));
       for (let i = 0; i < 200 && !done; i++) {
