@@ -8,7 +8,7 @@ export {
 } from "./api/authenticator.js";
 export { ZmqError } from "./core/errors.js";
 export type { MessageLike } from "./core/message.js";
-export { Observer, type Event, type EventType, type EventError } from "./api/observer.js";
+export { Observer, type Event, type EventOfType, type EventType, type EventError } from "./api/observer.js";
 export { messageMetadata, type MessageMeta } from "./core/message.js";
 export { Proxy } from "./api/proxy.js";
 export { Socket } from "./api/socket.js";

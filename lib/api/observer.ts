@@ -1,19 +1,19 @@
 // socket.events: zeromq.js's Observer. Either an emitter (on/off) or a queue
 // read with receive()/for await, never both.
 import { zmqError } from "../core/errors.js";
-import type { Event, EventError, EventType } from "../core/events.js";
+import type { Event, EventError, EventOfType, EventRecord, EventType } from "../core/events.js";
 import { RingQueue } from "../core/ring-queue.js";
 
-export type { Event, EventError, EventType };
+export type { Event, EventError, EventOfType, EventType };
 
-type Listener = (e: Event) => void;
+type Listener = (e: never) => void;
 
 /** Unread events kept for receive(); older ones are dropped past this. */
 const MAX_QUEUED = 1024;
 
 export class Observer implements AsyncIterable<Event> {
   private listeners = new Map<string, Set<Listener>>();
-  private queue = new RingQueue<Event>();
+  private queue = new RingQueue<EventRecord>();
   private waiters = new RingQueue<{ resolve: (e: Event) => void; reject: (e: Error) => void }>();
   private emitterMode = false;
   private isClosed = false;
@@ -22,17 +22,17 @@ export class Observer implements AsyncIterable<Event> {
     return this.isClosed;
   }
 
-  on(type: EventType, listener: Listener): this {
+  on<E extends EventType>(type: E, listener: (e: EventOfType<E>) => void): this {
     this.emitterMode = true;
     this.queue.clear();
     let s = this.listeners.get(type);
     if (s === undefined) this.listeners.set(type, (s = new Set()));
-    s.add(listener);
+    s.add(listener as Listener);
     return this;
   }
 
-  off(type: EventType, listener: Listener): this {
-    this.listeners.get(type)?.delete(listener);
+  off<E extends EventType>(type: E, listener: (e: EventOfType<E>) => void): this {
+    this.listeners.get(type)?.delete(listener as Listener);
     return this;
   }
 
@@ -43,7 +43,7 @@ export class Observer implements AsyncIterable<Event> {
       );
     }
     const e = this.queue.shift();
-    if (e !== undefined) return Promise.resolve(e);
+    if (e !== undefined) return Promise.resolve(e as Event);
     // its socket is closed and every event read: zeromq.js's EBADF
     if (this.isClosed) return Promise.reject(zmqError("EBADF", "Socket is closed"));
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
@@ -65,16 +65,16 @@ export class Observer implements AsyncIterable<Event> {
    * never inside the caller (an engine's parse loop): a listener that throws
    * reaches the process as an uncaught exception, as from an EventEmitter, and
    * never fails the connection that reported the event. */
-  emit(e: Event): void {
+  emit(e: EventRecord): void {
     if (this.isClosed) return;
     if (this.emitterMode) {
       const s = this.listeners.get(e.type);
-      if (s) for (const l of s) queueMicrotask(() => s.has(l) && l(e));
+      if (s) for (const l of s) queueMicrotask(() => s.has(l) && l(e as never));
       return;
     }
     const w = this.waiters.shift();
     if (w !== undefined) {
-      w.resolve(e);
+      w.resolve(e as Event);
       return;
     }
     if (this.queue.length >= MAX_QUEUED) this.queue.shift();

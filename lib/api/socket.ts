@@ -8,7 +8,7 @@ import { ioTurn } from "../core/io-turn.js";
 import { BusyPoller } from "./busy-poll.js";
 import { NOT_YET, WaitQueue } from "./wait-queue.js";
 import { type MessageLike, type Msg, toFrames } from "../core/message.js";
-import type { Event } from "../core/events.js";
+import type { EventRecord as Event } from "../core/events.js";
 import { Observer } from "./observer.js";
 import { type OptionValues, applySecurityOption, defaultValues, securityReadback, normalizeOption, optionNamesFor, publicValue } from "../core/options.js";
 import { preloadCurve } from "./capability.js";

@@ -27,6 +27,8 @@ export class Context {
   private maxSocketsValue = 1023;
   private maxMessageSizeValue = 2 ** 31 - 1;
   private ipv6Value = false;
+  private threadPriorityValue = 0;
+  private threadSchedulingPolicyValue = 0;
   /** inproc endpoints by name (used by transports/inproc.ts). */
   readonly inproc = new Map<string, InprocEntry>();
   /** Open sockets, for maxSockets. */
@@ -74,6 +76,20 @@ export class Context {
 
   get ipv6(): boolean {
     return this.ipv6Value;
+  }
+
+  /** libzmq's I/O-thread priority and scheduling policy (zeromq.js: write-only):
+   * no I/O threads here, so they are checked and kept only. */
+  set threadPriority(v: number) {
+    this.threadPriorityValue = checked("threadPriority", v, "number");
+  }
+  set threadSchedulingPolicy(v: number) {
+    this.threadSchedulingPolicyValue = checked("threadSchedulingPolicy", v, "number");
+  }
+
+  /** The most sockets a context may be given (libzmq's ZMQ_SOCKET_LIMIT). */
+  get maxSocketsLimit(): number {
+    return 65535;
   }
   set ipv6(v: boolean) {
     this.ipv6Value = checked("ipv6", v, "boolean");

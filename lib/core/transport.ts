@@ -3,7 +3,7 @@
 // ends (TransportHost.attachPipe) and report events.
 import type { Context } from "./context.js";
 import type { Endpoint } from "./endpoint.js";
-import type { Event } from "./events.js";
+import type { EventRecord as Event } from "./events.js";
 import type { OptionValues } from "./options.js";
 import type { PipeEnd } from "./pipe.js";
 import type { SocketTypeDescriptor } from "./socket-type.js";

@@ -4,7 +4,7 @@
 // reconnect (libzmq session_base_t). On the accepting side the pipe is made
 // when the handshake completes. It drives any Engine: ZMTP over a stream, or
 // whatever else carries one connection's messages.
-import type { Event } from "../core/events.js";
+import type { EventRecord as Event } from "../core/events.js";
 import { ZmqError } from "../core/errors.js";
 import { type PeerInfo, type PipeEnd, type PipeSink, pipePair } from "../core/pipe.js";
 import type { TransportHost } from "../core/transport.js";

@@ -24,6 +24,7 @@ import { type Socket as NetSocket, connect as netConnect } from "node:net";
 import * as jszmq from "jszmq";
 import { afterEach, describe, expect, test } from "vitest";
 import * as omq from "../../index.js";
+import type { EventRecord } from "../../lib/core/events.js";
 import { freePort, sleep, until, useSockets, within } from "../helpers.js";
 
 const T = 15_000;
@@ -561,8 +562,8 @@ describe("2. omq client → jszmq server", () => {
     const got = inbox(router);
     const address = await jsBind(router, "/y");
     const dealer = sock(new omq.Dealer({ linger: 0, routingId: "OMQ", reconnectInterval: 100 }));
-    const errors: omq.Event[] = [];
-    const handshakes: omq.Event[] = [];
+    const errors: EventRecord[] = [];
+    const handshakes: EventRecord[] = [];
     dealer.events.on("handshake:error:protocol", (e) => errors.push(e));
     dealer.events.on("handshake", (e) => handshakes.push(e));
     dealer.connect(address);
@@ -584,8 +585,8 @@ describe("2. omq client → jszmq server", () => {
     // of its ws 7.5.14: protocol[0]; webSocketEndpoint.ts:47: send the routing id)
     const srv = await rawServer((offer) => offer?.split(",")[0]!.trim());
     const dealer = sock(new omq.Dealer({ linger: 0, routingId: "OMQ", reconnectInterval: 100 }));
-    const errors: omq.Event[] = [];
-    const handshakes: omq.Event[] = [];
+    const errors: EventRecord[] = [];
+    const handshakes: EventRecord[] = [];
     dealer.events.on("handshake:error:protocol", (e) => errors.push(e));
     dealer.events.on("handshake", (e) => handshakes.push(e));
     dealer.connect(srv.address("/y"));

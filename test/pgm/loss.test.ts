@@ -3,7 +3,8 @@
 // NAKs on the way out). Each case ends in exact, in-order, complete delivery,
 // or, beyond the transmit window, in whole-message drops counted by pgm:loss.
 import { describe, expect, it } from "vitest";
-import { type Event, Publisher, Subscriber } from "../../index.js";
+import { Publisher, Subscriber } from "../../index.js";
+import type { EventRecord as Event } from "../../lib/core/events.js";
 import type { DataPacket, Packet } from "../../transports/pgm/index.js";
 import { NO_OFFSET } from "../../transports/pgm/packet.js";
 import {

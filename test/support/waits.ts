@@ -30,27 +30,30 @@ export function settled(): Promise<void> {
   return new Promise((r) => setImmediate(r));
 }
 
-/** What nextEvent needs; omq's and zeromq.js's socket.events both have it. */
-interface Listenable<E> {
-  on(type: string, listener: (e: E) => void): unknown;
-  off(type: string, listener: (e: E) => void): unknown;
+/** An event as the tests read it: any field of any type (omq's and zeromq.js's). */
+export interface AnyEvent {
+  type: string;
+  address?: string;
+  interval?: number;
+  error?: { code?: string; errno?: number; message: string; status?: number };
 }
 
 /** The socket's first `type` event from now on, or a rejection after ms.
  * Call it before the bind/connect that causes the event. Works for omq and
  * zeromq.js sockets (on() puts either Observer into emitter mode). */
-export function nextEvent<E>(sock: { readonly events: Listenable<E> }, type: string, ms = 3000, what = `${type} event`): Promise<E> {
+export function nextEvent<E = AnyEvent>(sock: { readonly events: object }, type: string, ms = 3000, what = `${type} event`): Promise<E> {
   return new Promise((resolve, reject) => {
+    const ev = sock.events as unknown as { on(t: string, l: (e: E) => void): unknown; off(t: string, l: (e: E) => void): unknown };
     const on = (e: E) => {
       clearTimeout(timer);
-      sock.events.off(type, on);
+      ev.off(type, on);
       resolve(e);
     };
     const timer = setTimeout(() => {
-      sock.events.off(type, on);
+      ev.off(type, on);
       reject(new Error(`no ${what} within ${ms} ms`));
     }, ms);
-    sock.events.on(type, on);
+    ev.on(type, on);
   });
 }
 

@@ -4,7 +4,8 @@
 // socket completes a round trip before and after.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import * as zmq from "zeromq";
-import { type Event, Router } from "../../index.js";
+import { Router } from "../../index.js";
+import type { EventRecord as Event } from "../../lib/core/events.js";
 import { RawPeer, command, frame, greeting, property, ready, sleep } from "../helpers.js";
 
 let router: Router;

@@ -5,7 +5,8 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import * as zmq from "zeromq";
-import { Dealer, type Event, Router } from "../../index.js";
+import { Dealer, Router } from "../../index.js";
+import type { EventRecord as Event } from "../../lib/core/events.js";
 import { collect, eventsSeen, until, RawPeer, command, frame, greeting, ready } from "../helpers.js";
 
 const run = promisify(execFile);

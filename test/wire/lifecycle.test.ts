@@ -6,7 +6,8 @@ import { type Server, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { Dealer, type Event, Publisher, Pull, Push, Reply, Request, Router, Subscriber } from "../../index.js";
+import { Dealer, Publisher, Pull, Push, Reply, Request, Router, Subscriber } from "../../index.js";
+import type { EventRecord as Event } from "../../lib/core/events.js";
 import { RawPeer, greeting, ready, settled, until, sleep } from "../helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "omq-wire-"));

@@ -9,7 +9,8 @@ import { type Socket as NetSocket, connect } from "node:net";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { afterEach, describe, expect, it } from "vitest";
-import { type Event, Pull, Push, Router } from "../../index.js";
+import { Pull, Push, Router } from "../../index.js";
+import type { EventRecord as Event } from "../../lib/core/events.js";
 import { Waitable, greeting, nextEvent, noiseBytes, property, settled, sleep, useSockets, within } from "../helpers.js";
 
 const TEST_MS = 15_000;
