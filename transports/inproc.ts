@@ -20,6 +20,8 @@ interface Pending {
 /** A bound name. close() (unbind) only frees the name: as libzmq, inproc
  * connections already made stay up until either socket closes them. */
 class InprocBinding implements InprocEntry, Binding {
+  /** libzmq's monitor reports nothing about inproc endpoints. */
+  readonly monitored = false;
   readonly kind = "bound";
   constructor(
     readonly name: string,

@@ -205,7 +205,7 @@ export class Socket {
         this.bindings.set(address, b);
         if (b.address !== address) this.bindings.set(b.address, b);
         this.lastEndpointValue = b.address;
-        this.observer.emit({ type: "bind", address: b.address });
+        if (b.monitored !== false) this.observer.emit({ type: "bind", address: b.address });
         // a close() asked for while this bind was pending happens now, as zeromq.js
         if (this.closeDeferred && this.bindsPending === 0) this.close();
       },
@@ -232,7 +232,7 @@ export class Socket {
     if (b === undefined) return Promise.reject(zmqError("ENOENT", undefined, address));
     for (const [k, v] of this.bindings) if (v === b) this.bindings.delete(k);
     b.close();
-    this.observer.emit({ type: "close", address: b.address });
+    if (b.monitored !== false) this.observer.emit({ type: "close", address: b.address });
     return RESOLVED;
   }
 
@@ -278,7 +278,7 @@ export class Socket {
       if (closedBindings.has(b)) continue;
       closedBindings.add(b);
       b.close();
-      this.observer.emit({ type: "close", address: b.address });
+      if (b.monitored !== false) this.observer.emit({ type: "close", address: b.address });
     }
     this.bindings.clear();
     for (const p of this.pipes) p.close();

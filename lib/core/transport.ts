@@ -28,6 +28,9 @@ export interface TransportHost {
 export interface Binding {
   /** The resolved address (real port, generated path), for lastEndpoint. */
   readonly address: string;
+  /** false: the socket reports no bind/close events for it (libzmq's
+   * monitor is silent about inproc endpoints). */
+  readonly monitored?: boolean;
   close(): void;
 }
 

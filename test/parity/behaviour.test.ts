@@ -98,3 +98,27 @@ describe("close() while a bind is pending", () => {
     expect(z.value).toBe("false bound true");
   }, T);
 });
+
+describe("Observer of inproc sockets", () => {
+  test("an inproc bind, connection and close report only `end`, with emitter-style listeners", async () => {
+    const z = await same(async (lib) => {
+      const addr = inproc();
+      const pull = new lib.Pull();
+      const push = new lib.Push();
+      const seen: string[] = [];
+      for (const t of ["bind", "accept", "connect", "handshake", "close", "disconnect", "end"] as const) {
+        pull.events.on(t, () => seen.push(`pull:${t}`));
+        push.events.on(t, () => seen.push(`push:${t}`));
+      }
+      await pull.bind(addr);
+      push.connect(addr);
+      await push.send("x");
+      await pull.receive();
+      push.close();
+      pull.close();
+      await new Promise((r) => setTimeout(r, 20));
+      return seen.sort().join(",");
+    });
+    expect(z.value).toBe("pull:end,push:end");
+  }, T);
+});
