@@ -3,14 +3,14 @@
 // transport detail behind the Transport interface.
 import { type Context, context as defaultContext } from "../core/context.js";
 import { type Endpoint, parseEndpoint, parseScheme } from "../core/endpoint.js";
-import { ZmqError, fromSystemError, zmqError } from "../core/errors.js";
+import { fromSystemError, zmqError } from "../core/errors.js";
 import { ioTurn } from "../core/io-turn.js";
 import { BusyPoller } from "./busy-poll.js";
 import { NOT_YET, WaitQueue } from "./wait-queue.js";
 import { type MessageLike, type Msg, toFrames } from "../core/message.js";
 import type { EventRecord as Event } from "../core/events.js";
 import { Observer } from "./observer.js";
-import { type OptionValues, applySecurityOption, defaultValues, securityReadback, normalizeOption, optionNamesFor, publicValue } from "../core/options.js";
+import { type OptionValues, applySecurityOption, appliesAtOnce, defaultValues, securityReadback, normalizeOption, optionNamesFor, publicValue } from "../core/options.js";
 import { preloadCurve } from "./capability.js";
 import type { PipeEnd } from "../core/pipe.js";
 import { type SocketTypeDescriptor, type SocketTypeName, findSocketType, findSocketTypeByNumber } from "../core/socket-type.js";
@@ -25,12 +25,6 @@ import {
 } from "../core/transport.js";
 
 const RESOLVED: Promise<void> = Promise.resolve();
-/** Options that act on live connections (zeromq.js's list for its warning,
- * plus omq's busyPoll, read at every wait). */
-const APPLIES_AT_ONCE = new Set([
-  "linger", "mandatory", "probeRouter", "verbosity", "correlate", "relaxed", "handover", "sendHighWaterMark",
-  "receiveHighWaterMark", "sendTimeout", "receiveTimeout", "busyPoll",
-]);
 /** With no HWM, sends resolved without a turn of the event loop before one yields. */
 const YIELD_EVERY_UNBOUNDED = 1000;
 
@@ -380,7 +374,7 @@ export class Socket {
     if (this.isClosed) throw zmqError("ENOTSOCK");
     this.storeOption(name, value);
     // zeromq.js warns, as libzmq applies most options to later connections only
-    if (!APPLIES_AT_ONCE.has(name) && (this.bindsPending > 0 || this.bindings.size > 0 || this.connections.size > 0)) {
+    if (!appliesAtOnce(name) && (this.bindsPending > 0 || this.bindings.size > 0 || this.connections.size > 0)) {
       process.emitWarning("Socket option will not take effect until next connect/bind.");
     }
     if (name === "sendHighWaterMark" || name === "receiveHighWaterMark") this._applyHwms();

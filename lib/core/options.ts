@@ -16,16 +16,19 @@ interface OptionSpec {
   /** "send"/"receive": sockets that can; "type": the types whose descriptor
    * lists it; absent: every socket. */
   readonly on?: "send" | "receive" | "type";
+  /** Acts on live connections too (zeromq.js's list for its "will not take
+   * effect until next connect/bind" warning, plus omq's busyPoll). */
+  readonly live?: true;
 }
 
 const INT_MAX = 2 ** 31 - 1;
 
 export const OPTION_SPECS: readonly OptionSpec[] = [
-  { name: "sendHighWaterMark", kind: "int", def: 1000, min: 0, max: INT_MAX, on: "send" },
-  { name: "receiveHighWaterMark", kind: "int", def: 1000, min: 0, max: INT_MAX, on: "receive" },
-  { name: "sendTimeout", kind: "int", def: -1, min: -1, max: INT_MAX, on: "send" },
-  { name: "receiveTimeout", kind: "int", def: -1, min: -1, max: INT_MAX, on: "receive" },
-  { name: "linger", kind: "int", def: -1, min: -1, max: INT_MAX },
+  { name: "sendHighWaterMark", kind: "int", def: 1000, min: 0, max: INT_MAX, on: "send", live: true },
+  { name: "receiveHighWaterMark", kind: "int", def: 1000, min: 0, max: INT_MAX, on: "receive", live: true },
+  { name: "sendTimeout", kind: "int", def: -1, min: -1, max: INT_MAX, on: "send", live: true },
+  { name: "receiveTimeout", kind: "int", def: -1, min: -1, max: INT_MAX, on: "receive", live: true },
+  { name: "linger", kind: "int", def: -1, min: -1, max: INT_MAX, live: true },
   { name: "routingId", kind: "id", def: undefined, on: "type" },
   { name: "reconnectInterval", kind: "int", def: 100, min: -1, max: INT_MAX },
   { name: "reconnectMaxInterval", kind: "int", def: 0, min: 0, max: INT_MAX },
@@ -43,7 +46,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   { name: "ipv6", kind: "bool", def: false },
   // omq only: µs a waiting send/receive keeps the event loop polling (lib/api/busy-poll.ts);
   // -1 (default): adapted to the socket's recent waits; 0: never
-  { name: "busyPoll", kind: "int", def: -1, min: -1, max: 1_000_000 },
+  { name: "busyPoll", kind: "int", def: -1, min: -1, max: 1_000_000, live: true },
   { name: "backlog", kind: "int", def: 100, min: 0, max: INT_MAX },
   // omq only: ws/wss (transports/ws); objects are kept as given
   { name: "tls", kind: "object", def: null },
@@ -68,12 +71,12 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   { name: "noDrop", kind: "bool", def: false, on: "type" },
   { name: "manual", kind: "bool", def: false, on: "type" },
   { name: "welcomeMessage", kind: "bytes", def: undefined, on: "type" },
-  { name: "verbosity", kind: "verbosity", def: null, on: "type" },
-  { name: "correlate", kind: "bool", def: false, on: "type" },
-  { name: "relaxed", kind: "bool", def: false, on: "type" },
-  { name: "probeRouter", kind: "bool", def: false, on: "type" },
-  { name: "mandatory", kind: "bool", def: false, on: "type" },
-  { name: "handover", kind: "bool", def: false, on: "type" },
+  { name: "verbosity", kind: "verbosity", def: null, on: "type", live: true },
+  { name: "correlate", kind: "bool", def: false, on: "type", live: true },
+  { name: "relaxed", kind: "bool", def: false, on: "type", live: true },
+  { name: "probeRouter", kind: "bool", def: false, on: "type", live: true },
+  { name: "mandatory", kind: "bool", def: false, on: "type", live: true },
+  { name: "handover", kind: "bool", def: false, on: "type", live: true },
 ];
 
 const BY_NAME = new Map(OPTION_SPECS.map((s) => [s.name, s]));
@@ -83,6 +86,11 @@ const BY_NAME = new Map(OPTION_SPECS.map((s) => [s.name, s]));
 export function optionApplies(name: string, type: SocketTypeDescriptor): boolean {
   const s = BY_NAME.get(name);
   return s !== undefined && (s.on !== "type" || type.options.includes(name));
+}
+
+/** Whether setting the option changes live connections (else only later ones). */
+export function appliesAtOnce(name: string): boolean {
+  return BY_NAME.get(name)?.live === true;
 }
 
 /** An option's kind ("int", "bool", "string"...), or undefined if there is none by that name. */
