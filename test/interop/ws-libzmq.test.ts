@@ -129,3 +129,34 @@ describe("libzmq ws interop with security", () => {
     expect((await recv(client, "the reply"))[0]!.equals(big)).toBe(true);
   }, T);
 });
+
+describe("libzmq ws interop: large frames and restarts", () => {
+  test.each(pairs)("%s PULL (bound) ← %s PUSH: a 20 MB frame and an empty one", async (sl, cl) => {
+    const pull = makeSocket(sl, "pull");
+    await pull.bind("ws://127.0.0.1:*/big");
+    const push = makeSocket(cl, "push");
+    push.connect(pull.lastEndpoint!);
+    const big = Buffer.alloc(20e6);
+    for (let i = 0; i < big.length; i += 4096) big[i] = (i / 4096) & 0xff;
+    await push.send([Buffer.from(big), Buffer.alloc(0)]); // a copy: libzmq masks in place
+    const [b, e] = await recv(pull, "the 20 MB message", 30_000);
+    expect(b!.equals(big)).toBe(true);
+    expect(e!.length).toBe(0);
+  }, 40_000);
+
+  test.each(pairs)("%s PULL restarts on the same address; the %s PUSH reconnects", async (sl, cl) => {
+    const first = makeSocket(sl, "pull");
+    await first.bind(`ws://127.0.0.1:${await freePort()}/restart`);
+    const addr = first.lastEndpoint!;
+    const push = makeSocket(cl, "push", { reconnectInterval: 50 });
+    push.connect(addr);
+    await push.send("before");
+    expect((await recv(first, "the first message")).map(String)).toEqual(["before"]);
+    first.close();
+    await sleep(300);
+    const second = makeSocket(sl, "pull");
+    await second.bind(addr);
+    await push.send("after");
+    expect((await recv(second, "the message after the restart")).map(String)).toEqual(["after"]);
+  }, T);
+});
