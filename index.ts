@@ -13,6 +13,7 @@ import { ipcTransport } from "./transports/ipc.js";
 import { pgmTransport } from "./transports/pgm/index.js";
 import { tcpTransport } from "./transports/tcp.js";
 import { wsTransport } from "./transports/ws/index.js";
+import { installThreads } from "./transports/threads/index.js";
 
 for (const t of SOCKET_TYPES) registerSocketType(t);
 defineSocketClassOptions();
@@ -21,6 +22,7 @@ registerTransport(tcpTransport);
 registerTransport(ipcTransport);
 registerTransport(pgmTransport);
 registerTransport(wsTransport);
+installThreads();
 enableCurve(() => {
   if (sodiumNow() === undefined) loadSodium().catch(() => {});
 });

@@ -2,7 +2,7 @@
 // the Node entry (index.ts) adds curveKeyPair (node:crypto); nothing is
 // registered here: the entry points register the transports and socket types.
 
-export { Context, context, type ContextOptions } from "./core/context.js";
+export { Context, context, type ContextOptions, type SharedContext } from "./core/context.js";
 export {
   setAuthenticator, type Authenticator, type ZapDecision, type ZapFunction, type ZapRequest,
 } from "./api/authenticator.js";

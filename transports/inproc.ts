@@ -1,7 +1,9 @@
 // inproc: no wire, no engine. connect() joins the two sockets' pattern with a
 // pipe whose HWM each way is the writer's SNDHWM plus the reader's RCVHWM (as
 // libzmq). Connecting before the bind works: the connecting end is attached at
-// once (messages queue) and the other end waits for the bind.
+// once (messages queue) and the other end waits for the bind. In a shared
+// context, names bound in other threads are reached through `context.remote`
+// (transports/threads): this file only asks it before and after its own map.
 import type { InprocEntry } from "../lib/core/context.js";
 import type { Endpoint } from "../lib/core/endpoint.js";
 import { zmqError } from "../lib/core/errors.js";
@@ -9,7 +11,7 @@ import { type PeerInfo, type PipeEnd, pipePair } from "../lib/core/pipe.js";
 import { socketTypesCompatible } from "../lib/core/socket-type.js";
 import type { Binding, ConnectOptions, Connection, Transport, TransportHost } from "../lib/core/transport.js";
 
-interface Pending {
+export interface Pending {
   host: TransportHost;
   /** The connecting socket's end (already attached). */
   local: PipeEnd;
@@ -23,6 +25,8 @@ class InprocBinding implements InprocEntry, Binding {
   /** libzmq's monitor reports nothing about inproc endpoints. */
   readonly monitored = false;
   readonly kind = "bound";
+  /** the binding's number in the shared context (0: not shared) */
+  serial = 0;
   constructor(
     readonly name: string,
     readonly address: string,
@@ -38,7 +42,10 @@ class InprocBinding implements InprocEntry, Binding {
 
   close(): void {
     const reg = this.host.context.inproc;
-    if (reg.get(this.name) === this) reg.delete(this.name);
+    if (reg.get(this.name) === this) {
+      reg.delete(this.name);
+      if (this.serial !== 0) this.host.context.remote?.release(this.name, this.serial);
+    }
   }
 }
 
@@ -47,7 +54,7 @@ class PendingList implements InprocEntry {
   readonly list: Pending[] = [];
 }
 
-function peerOf(host: TransportHost, endpoint: string, local: boolean, connectRoutingId?: Buffer): PeerInfo {
+export function peerOf(host: TransportHost, endpoint: string, local: boolean, connectRoutingId?: Buffer): PeerInfo {
   const info: PeerInfo = {
     socketType: host.socketType,
     endpoint,
@@ -83,7 +90,14 @@ export const inprocTransport: Transport = {
     const existing = reg.get(ep.name);
     // a socket or anything else bound there (an authenticator function)
     if (existing !== undefined && !(existing instanceof PendingList)) throw zmqError("EADDRINUSE", undefined, ep.address);
+    const remote = host.context.remote;
+    if (remote !== undefined) {
+      await remote.ensureFree(ep.name);
+      const now = reg.get(ep.name);
+      if (now !== undefined && !(now instanceof PendingList)) throw zmqError("EADDRINUSE", undefined, ep.address);
+    }
     const b = new InprocBinding(ep.name, ep.address, host);
+    if (remote !== undefined) b.serial = remote.claim(ep.name, host);
     reg.set(ep.name, b);
     if (existing instanceof PendingList) for (const p of existing.list) join(b, p, ep.address);
     return b;
@@ -113,28 +127,58 @@ export const inprocTransport: Transport = {
       host.attachPipe(local);
       return { close: () => local.close() };
     }
-    // connect before bind: the pipe exists now, the peer comes later
-    const unknown: PeerInfo = { socketType: null, endpoint: address, locallyInitiated: true };
-    if (opts.routingId !== undefined) unknown.connectRoutingId = opts.routingId;
-    const [local, remote] = pipePair(unknown, peerOf(host, address, false), false, false);
-    let pending = entry as PendingList | undefined;
-    if (pending === undefined) reg.set(ep.name, (pending = new PendingList()));
-    const p: Pending = { host, local, remote };
-    pending.list.push(p);
-    host.attachPipe(local);
-    return {
-      close: () => {
-        local.close();
-        // libzmq counts what is queued as sent, whatever the linger: a later
-        // binder still receives it (test_hwm connect_and_close_first)
-        if (local.outboundLength > 0) return;
-        const cur = reg.get(ep.name);
-        if (cur instanceof PendingList) {
-          const i = cur.list.indexOf(p);
-          if (i >= 0) cur.list.splice(i, 1);
-          if (cur.list.length === 0) reg.delete(ep.name);
-        }
-      },
-    };
+    if (entry === undefined || entry instanceof PendingList) {
+      const there = host.context.remote?.connect(ep.name, address, host, opts);
+      if (there !== undefined) return there;
+    }
+    return connectPending(ep.name, address, host, opts);
   },
 };
+
+/** A connect before any bind: the pipe exists now, the peer comes later (from
+ * a bind in this thread, or handed to another thread by takePending). */
+export function connectPending(name: string, address: string, host: TransportHost, opts: ConnectOptions): Connection {
+  const reg = host.context.inproc;
+  const entry = reg.get(name);
+  const ep = { name };
+  const unknown: PeerInfo = { socketType: null, endpoint: address, locallyInitiated: true };
+  if (opts.routingId !== undefined) unknown.connectRoutingId = opts.routingId;
+  const [local, remote] = pipePair(unknown, peerOf(host, address, false), false, false);
+  let pending = entry as PendingList | undefined;
+  if (pending === undefined) reg.set(ep.name, (pending = new PendingList()));
+  const p: Pending = { host, local, remote };
+  pending.list.push(p);
+  host.attachPipe(local);
+  return {
+    close: () => {
+      local.close();
+      // libzmq counts what is queued as sent, whatever the linger: a later
+      // binder still receives it (test_hwm connect_and_close_first)
+      if (local.outboundLength > 0) return;
+      const cur = reg.get(ep.name);
+      if (cur instanceof PendingList) {
+        const i = cur.list.indexOf(p);
+        if (i >= 0) cur.list.splice(i, 1);
+        if (cur.list.length === 0) {
+          reg.delete(ep.name);
+          host.context.remote?.unwait(ep.name);
+        }
+      }
+    },
+  };
+}
+
+/** The connects of this thread waiting for `name`, taken out of the map
+ * (another thread bound it). */
+export function takePending(reg: Map<string, InprocEntry>, name: string): Pending[] {
+  const cur = reg.get(name);
+  if (!(cur instanceof PendingList)) return [];
+  reg.delete(name);
+  return cur.list.filter((p) => !p.remote.closed && !(p.local.closed && p.local.outboundLength === 0));
+}
+
+/** The socket bound at `name` in this thread as binding `serial`, if still there. */
+export function boundHost(reg: Map<string, InprocEntry>, name: string, serial: number): TransportHost | undefined {
+  const b = reg.get(name);
+  return b instanceof InprocBinding && b.serial === serial && !b.host.closed ? b.host : undefined;
+}

@@ -1,8 +1,10 @@
 // A Context scopes inproc endpoints and holds zeromq.js's context properties.
-// Properties without meaning in a single-threaded runtime (ioThreads...) are
-// accepted and stored.
-import { OptionRangeError } from "./errors.js";
+// Properties without meaning without I/O threads (ioThreads...) are accepted
+// and stored. A shared context (the default one, or share()) reaches the
+// inproc names of other worker threads through `remote` (transports/threads).
+import { OptionRangeError, zmqError } from "./errors.js";
 import type { PeerInfo, PipeEnd } from "./pipe.js";
+import type { ConnectOptions, Connection, TransportHost } from "./transport.js";
 
 export interface ContextOptions {
   blocky?: boolean;
@@ -21,6 +23,48 @@ export interface InprocEntry {
   openPipe?(self: PeerInfo): PipeEnd | undefined;
 }
 
+/** inproc beyond this thread, for a shared context (transports/threads). */
+export interface InprocRemote {
+  /** Resolves once no live socket of another thread holds `name`; rejects
+   * EADDRINUSE otherwise. */
+  ensureFree(name: string): Promise<void>;
+  /** Record this thread's socket as the holder of `name` and hand it the
+   * threads that wait for it; EADDRINUSE if another thread holds it. */
+  claim(name: string, host: TransportHost): number;
+  release(name: string, serial: number): void;
+  /** A pipe to the socket of another thread bound at `name`; undefined when
+   * none is, after noting that this thread waits for one. */
+  connect(name: string, address: string, host: TransportHost, opts: ConnectOptions): Connection | undefined;
+  /** No socket of this thread waits for `name` any more. */
+  unwait(name: string): void;
+}
+
+/** A plain, cloneable handle of a shared context: pass it in `workerData`
+ * and build the same context there with `new Context(handle)`. */
+export interface SharedContext {
+  readonly omqSharedContext: string;
+  readonly registry: SharedArrayBuffer;
+}
+
+/** What makes contexts shareable (installed by the Node entry). */
+export interface ContextSharing {
+  create(): SharedContext;
+  remote(handle: SharedContext, local: Map<string, InprocEntry>): InprocRemote;
+}
+
+let sharing: ContextSharing | undefined;
+/** The name maps of the shared contexts this thread uses, by id: every
+ * Context built from one handle in one thread is the same context. */
+const localMaps = new Map<string, Map<string, InprocEntry>>();
+
+export function setContextSharing(s: ContextSharing): void {
+  sharing = s;
+}
+
+function isSharedContext(v: unknown): v is SharedContext {
+  return typeof v === "object" && v !== null && typeof (v as SharedContext).omqSharedContext === "string";
+}
+
 export class Context {
   private blockyValue = true;
   private ioThreadsValue = 1;
@@ -29,18 +73,46 @@ export class Context {
   private ipv6Value = false;
   private threadPriorityValue = 0;
   private threadSchedulingPolicyValue = 0;
-  /** inproc endpoints by name (used by transports/inproc.ts). */
-  readonly inproc = new Map<string, InprocEntry>();
+  /** inproc endpoints of this thread by name (used by transports/inproc.ts). */
+  inproc = new Map<string, InprocEntry>();
+  /** Other threads' inproc endpoints, once this context is shared. */
+  remote: InprocRemote | undefined;
+  private handle: SharedContext | undefined;
   /** Open sockets, for maxSockets. */
   sockets = 0;
 
-  constructor(options: ContextOptions = {}) {
+  constructor(options: ContextOptions | SharedContext = {}) {
+    if (isSharedContext(options)) {
+      this.adopt(options);
+      return;
+    }
     for (const [k, v] of Object.entries(options)) {
       if (!["blocky", "ioThreads", "maxSockets", "maxMessageSize", "ipv6"].includes(k)) {
         throw new TypeError(`Cannot add property ${k}, object is not extensible (no such context option)`);
       }
       (this as Record<string, unknown>)[k] = v;
     }
+  }
+
+  /** A handle that builds this same context in another thread (omq; zeromq.js
+   * shares only its default context). Names bound before share() stay
+   * visible to this thread only. */
+  share(): SharedContext {
+    if (this.handle === undefined) {
+      if (sharing === undefined) throw zmqError("ENOTSUP", "contexts cannot be shared between threads here");
+      this.adopt(sharing.create());
+    }
+    return this.handle!;
+  }
+
+  /** @internal Become the context of `handle` in this thread. */
+  adopt(handle: SharedContext): void {
+    if (sharing === undefined) throw zmqError("ENOTSUP", "contexts cannot be shared between threads here");
+    this.handle = handle;
+    let map = localMaps.get(handle.omqSharedContext);
+    if (map === undefined) localMaps.set(handle.omqSharedContext, (map = this.inproc));
+    this.inproc = map;
+    this.remote = sharing.remote(handle, map);
   }
 
   /** When false, new sockets default to linger 0 (zeromq.js). */

@@ -36,7 +36,7 @@ export interface PipeSink {
   hiccuped?(pipe: PipeEnd): void;
 }
 
-class Direction {
+export class Direction {
   readonly q = new RingQueue<Msg>();
   /** Contributions to the HWM: the writer's SNDHWM and the reader's RCVHWM.
    * undefined means "this end adds nothing" (a session); 0 means unlimited. */

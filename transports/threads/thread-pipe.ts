@@ -1,0 +1,355 @@
+// One end of an inproc pipe whose other end lives in another thread. It keeps
+// the PipeEnd contract the patterns use (write/read, readActivated and
+// writeActivated by libzmq's rules, terminated once the peer's messages are
+// read), over the pipe memory of ring.ts:
+// - write() queues the message here and a microtask writes the batch into the
+//   ring; the HWM is counted in messages, the writer's SNDHWM plus the reader's
+//   RCVHWM, as messages written minus messages the reading socket has taken;
+// - read() takes whole messages that one copy out of the ring produced;
+// - an end that runs out of work sleeps on Atomics.waitAsync, and the other
+//   thread rings it only if it sleeps (libzmq ypipe), so an idle pipe costs no
+//   CPU and a busy one almost no wake-ups;
+// - the pipe's MessagePort closes when the peer closes its end or its thread
+//   ends in any way (terminate, exit, a throw): then what the peer wrote whole
+//   is still read, a partial message is dropped, and the end terminates.
+import type { MessagePort } from "node:worker_threads";
+import { holdAlive, releaseAlive } from "../../lib/api/keepalive.js";
+import type { Msg } from "../../lib/core/message.js";
+import { Direction, PipeEnd, type PeerInfo } from "../../lib/core/pipe.js";
+import { RingQueue } from "../../lib/core/ring-queue.js";
+import {
+  FrameReader, FrameWriter, PipeMemory, R_HWM, R_SEQ, W_HWM, WANT_CREDIT, WANT_DATA, WANT_SPACE,
+} from "./ring.js";
+
+export class ThreadPipeEnd extends PipeEnd {
+  private readonly mem: PipeMemory;
+  private readonly outbox = new RingQueue<Msg>();
+  private readonly inbox = new RingQueue<Msg>();
+  private readonly writer: FrameWriter;
+  private readonly reader: FrameReader;
+  /** messages write() accepted / this end's socket has read */
+  private written = 0;
+  private taken = 0;
+  /** write() may go on without looking at the peer's counter up to here */
+  private creditLimit = 0;
+  private closedMe = false;
+  /** the port closed: the peer end is closed or its thread is gone */
+  private peerGone = false;
+  private asleep = false;
+  private blocked = false;
+  private waitPending = false;
+  private serviceQueued = false;
+  private flushQueued = false;
+  private terminatedSent = false;
+  private conflateOut = false;
+  private conflateIn = false;
+  private lingering = false;
+  private lingerTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    sab: SharedArrayBuffer,
+    end: 0 | 1,
+    private readonly port: MessagePort,
+    peer: PeerInfo,
+    ready: boolean,
+    /** the owning socket's linger (ms, -1 forever) for messages still unwritten at close */
+    private readonly linger: () => number,
+  ) {
+    super(new Direction(), new Direction(), peer, ready);
+    this.mem = new PipeMemory(sab, end);
+    this.writer = new FrameWriter(this.mem, this.outbox);
+    this.reader = new FrameReader(this.mem);
+    port.on("close", () => this.onPeerGone());
+    port.unref();
+  }
+
+  override get closed(): boolean {
+    return this.closedMe;
+  }
+
+  override get peerClosed(): boolean {
+    return this.peerGone;
+  }
+
+  override get inboundLength(): number {
+    return this.inbox.length;
+  }
+
+  override get outboundLength(): number {
+    return (this.written - Atomics.load(this.mem.i32, this.mem.out + R_SEQ)) | 0;
+  }
+
+  override write(msg: Msg): boolean {
+    if (this.closedMe || this.peerGone) return false;
+    if (this.conflateOut) {
+      // keep only the newest message not yet started in the ring
+      const keep = this.writer.midMessage ? 1 : 0;
+      while (this.outbox.length > keep) this.outbox.pop();
+    } else if (this.written >= this.creditLimit && !this.refreshCredit()) {
+      this.blockWriter(this.hwm() - lwmOf(this.hwm()));
+      return false;
+    }
+    this.outbox.push(msg);
+    this.written++;
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      queueMicrotask(() => this.flushNow());
+    }
+    return true;
+  }
+
+  override pauseWriting(n: number): void {
+    this.blockWriter(n);
+  }
+
+  override checkWrite(): boolean {
+    if (this.closedMe || this.peerGone) return false;
+    if (this.conflateOut || this.written < this.creditLimit || this.refreshCredit()) return true;
+    this.blockWriter(this.hwm() - lwmOf(this.hwm()));
+    return false;
+  }
+
+  override read(): Msg | undefined {
+    let msg = this.inbox.shift();
+    if (msg === undefined) {
+      this.pull();
+      msg = this.inbox.shift();
+      if (msg === undefined) {
+        this.sleepReader();
+        return undefined;
+      }
+    }
+    this.took(1);
+    if (this.peerGone && this.inbox.length === 0) this.terminateSoon();
+    return msg;
+  }
+
+  override checkRead(): boolean {
+    if (this.inbox.length > 0) return true;
+    this.pull();
+    if (this.inbox.length > 0) return true;
+    this.sleepReader();
+    return false;
+  }
+
+  override setHwms(sndhwm: number | undefined, rcvhwm: number | undefined): void {
+    const i32 = this.mem.i32;
+    Atomics.store(i32, this.mem.out + W_HWM, sndhwm ?? -1);
+    Atomics.store(i32, this.mem.inn + R_HWM, rcvhwm ?? -1);
+    this.creditLimit = 0;
+    if (this.blocked && this.refreshCredit()) queueMicrotask(() => this.service());
+  }
+
+  override setConflate(outbound: boolean, inbound: boolean): void {
+    this.conflateOut = outbound;
+    this.conflateIn = inbound;
+  }
+
+  override discardOutbound(): void {
+    const keep = this.writer.midMessage ? 1 : 0;
+    while (this.outbox.length > keep) this.outbox.pop();
+  }
+
+  override close(): void {
+    if (this.closedMe) return;
+    this.closedMe = true;
+    this.inbox.clear();
+    this.flushNow();
+    if (this.outbox.length === 0 || this.peerGone || this.linger() === 0) this.finish();
+    else {
+      // what the socket sent is delivered as in-thread inproc does, for up to linger ms
+      this.lingering = true;
+      holdAlive();
+      const ms = this.linger();
+      if (ms > 0) {
+        this.lingerTimer = setTimeout(() => this.finish(), ms);
+        this.lingerTimer.unref();
+      }
+      this.arm(WANT_SPACE);
+    }
+    const sink = this.sink;
+    this.sink = undefined;
+    const cb = this.onClose;
+    this.onClose = undefined;
+    cb?.();
+    if (this.reportOwnClose) sink?.terminated(this);
+  }
+
+  // --- internals ---------------------------------------------------------------
+
+  private hwm(): number {
+    const i32 = this.mem.i32;
+    const w = Atomics.load(i32, this.mem.out + W_HWM);
+    const r = Atomics.load(i32, this.mem.out + R_HWM);
+    if (w === 0 || r === 0 || (w < 0 && r < 0)) return 0;
+    return Math.max(w, 0) + Math.max(r, 0);
+  }
+
+  /** Re-read the peer's progress; true if a message may be written now. */
+  private refreshCredit(): boolean {
+    const hwm = this.hwm();
+    if (hwm === 0) {
+      // unlimited for now; look again after a while in case HWMs change
+      this.creditLimit = this.written + 1024;
+      return true;
+    }
+    this.creditLimit = (Atomics.load(this.mem.i32, this.mem.out + R_SEQ) + hwm) | 0;
+    return this.written < this.creditLimit;
+  }
+
+  /** writeActivated follows once at most `n` written messages are unread. */
+  private blockWriter(n: number): void {
+    this.blocked = true;
+    Atomics.store(this.mem.i32, this.mem.myTarget, (this.written - n) | 0);
+    this.arm(WANT_CREDIT);
+  }
+
+  private creditReached(): boolean {
+    const i32 = this.mem.i32;
+    return ((Atomics.load(i32, this.mem.out + R_SEQ) - Atomics.load(i32, this.mem.myTarget)) | 0) >= 0;
+  }
+
+  private took(n: number): void {
+    this.taken = (this.taken + n) | 0;
+    Atomics.store(this.mem.i32, this.mem.inn + R_SEQ, this.taken);
+    this.mem.ringCredit(this.taken);
+  }
+
+  private pull(): void {
+    if (!this.reader.pull(this.inbox)) return;
+    this.mem.ring(WANT_SPACE);
+    if (this.conflateIn && this.inbox.length > 1) {
+      const last = this.inbox.pop()!;
+      this.took(this.inbox.length);
+      this.inbox.clear();
+      this.inbox.push(last);
+    }
+  }
+
+  private sleepReader(): void {
+    this.asleep = true;
+    if (this.peerGone) this.terminateSoon();
+    else this.arm(WANT_DATA);
+  }
+
+  private flushNow(): void {
+    this.flushQueued = false;
+    if (this.peerGone) return;
+    if (this.writer.flush()) this.mem.ring(WANT_DATA);
+    if (this.outbox.length > 0) this.arm(WANT_SPACE);
+  }
+
+  /** Sleep until the peer rings for `bit`. The bit is set before the last
+   * look, and the peer looks at it after changing what we looked at, so no
+   * wake-up is lost (both sides use sequentially consistent atomics). */
+  private arm(bit: number): void {
+    if (this.peerGone) return;
+    const i32 = this.mem.i32;
+    const seen = Atomics.load(i32, this.mem.myBell);
+    Atomics.or(i32, this.mem.myWant, bit);
+    if (this.wantMet(bit)) {
+      this.queueService();
+      return;
+    }
+    // a wait already pending resolves on any ring after its own look
+    if (this.waitPending) return;
+    this.waitPending = true;
+    const r = waitAsync(i32, this.mem.myBell, seen);
+    if (r.async) void r.value.then(this.onWake);
+    else queueMicrotask(this.onWake);
+  }
+
+  private readonly onWake = (): void => {
+    this.waitPending = false;
+    this.service();
+  };
+
+  private wantMet(bit: number): boolean {
+    if (bit === WANT_DATA) return this.reader.hasBytes();
+    if (bit === WANT_SPACE) return this.writer.hasRoom();
+    return this.creditReached();
+  }
+
+  private queueService(): void {
+    if (this.serviceQueued) return;
+    this.serviceQueued = true;
+    queueMicrotask(() => {
+      this.serviceQueued = false;
+      this.service();
+    });
+  }
+
+  /** Woken (or asked to look again): do whatever became possible. */
+  private service(): void {
+    if (this.peerGone) return;
+    if (this.outbox.length > 0) {
+      if (this.writer.flush()) this.mem.ring(WANT_DATA);
+      if (this.outbox.length > 0) this.arm(WANT_SPACE);
+      else if (this.lingering) this.finish();
+    }
+    if (this.closedMe) return;
+    if (this.asleep) {
+      this.pull();
+      if (this.inbox.length > 0) {
+        this.asleep = false;
+        this.sink?.readActivated(this);
+      } else this.arm(WANT_DATA);
+    }
+    if (this.blocked && !this.closedMe) {
+      if (this.creditReached() || this.hwm() === 0) {
+        this.blocked = false;
+        this.creditLimit = 0;
+        this.sink?.writeActivated(this);
+      } else this.arm(WANT_CREDIT);
+    }
+  }
+
+  /** Our end is done with the pipe: let the peer know by closing the port. */
+  private finish(): void {
+    if (this.lingering) {
+      this.lingering = false;
+      releaseAlive();
+    }
+    if (this.lingerTimer !== undefined) clearTimeout(this.lingerTimer);
+    this.writer.drop();
+    this.port.close();
+  }
+
+  private onPeerGone(): void {
+    if (this.peerGone) return;
+    // read what the peer published whole before its port closed
+    if (!this.closedMe) this.pull();
+    this.peerGone = true;
+    this.reader.dropPartial();
+    if (this.lingering) this.finish();
+    this.writer.drop();
+    if (this.closedMe) return;
+    if (this.inbox.length === 0) this.terminateSoon();
+    else if (this.asleep) {
+      this.asleep = false;
+      this.sink?.readActivated(this);
+    }
+  }
+
+  private terminateSoon(): void {
+    if (this.terminatedSent || this.closedMe) return;
+    this.terminatedSent = true;
+    queueMicrotask(() => {
+      if (this.closedMe) return;
+      const s = this.sink;
+      this.reportOwnClose = false;
+      this.close();
+      s?.terminated(this);
+    });
+  }
+}
+
+// Atomics.waitAsync (ES2024; in Node since 16): typed here for the ES2022 lib
+const waitAsync = (Atomics as unknown as {
+  waitAsync(a: Int32Array, i: number, v: number): { async: false; value: string } | { async: true; value: Promise<string> };
+}).waitAsync;
+
+/** libzmq's low-water mark for a HWM (pipe.ts uses the same rule). */
+function lwmOf(hwm: number): number {
+  return hwm > 0 ? Math.floor((hwm + 1) / 2) : 0;
+}
