@@ -59,6 +59,8 @@ export class ThreadPipeEnd extends PipeEnd {
     this.mem = new PipeMemory(sab, end);
     this.writer = new FrameWriter(this.mem, this.outbox);
     this.reader = new FrameReader(this.mem);
+    // a port reports 'close' only once started (a 'message' listener starts it)
+    port.on("message", () => {});
     port.on("close", () => this.onPeerGone());
     port.unref();
   }
