@@ -4,6 +4,7 @@ import * as asyncServer from "./async-server.js";
 import * as pipeline from "./pipeline.js";
 import * as reqrep from "./reqrep-echo.js";
 import * as secure from "./secure-server.js";
+import * as threadPool from "./thread-pool.js";
 import * as weather from "./weather-pubsub.js";
 
 const transports = ["inproc"];
@@ -19,4 +20,6 @@ for (const t of transports) {
   await asyncServer.main(t);
   if (t !== "inproc") await secure.main(t);
 }
+console.log("--- inproc between worker threads ---");
+await threadPool.main();
 console.log("all examples finished");
