@@ -689,6 +689,37 @@ roles.idlepush = async function idlepush() {
   status.phase = "sent";
 };
 
+// PUSH in a worker thread, PULL in this process's main thread, over inproc
+// (zeromq: its default context, shared by threads; omq: the same).
+roles.inprocThread = async function inprocThread() {
+  const { Worker } = await import("node:worker_threads");
+  const pull = track(new lib.Pull({ linger: 0 }));
+  const address = `inproc://omq-bench-thread-${process.pid}`;
+  await pull.bind(address);
+  const w = new Worker(new URL(import.meta.url), { argv: [libName, "threadPush", JSON.stringify({ ...args, endpoint: address })] });
+  const sent = new Promise((res, rej) => {
+    w.on("message", res);
+    w.on("error", rej);
+  });
+  const stopRss = startRssSampler();
+  const rssStart = process.memoryUsage.rss();
+  report({ type: "ready" });
+  const recv = receiveLoop(pull, args.size);
+  const s = await sent;
+  const r = await recv;
+  report({ type: "result", ...r, sent: s.sent, sendMs: s.sendMs, capped: s.capped, rssStart, ...stopRss() });
+  await w.terminate();
+  status.phase = "done";
+};
+roles.threadPush = async function threadPush() {
+  const { parentPort } = await import("node:worker_threads");
+  const push = track(new lib.Push({ linger: 0 }));
+  push.connect(args.endpoint);
+  const s = await sendLoop(push, dataBuf(args.size), args.count, args.maxMs);
+  await push.send(END);
+  parentPort.postMessage({ sent: s.sent, sendMs: s.sendMs, capped: s.capped });
+};
+
 const run = roles[role];
 if (run === undefined) fail(`unknown role ${role}`);
 else

@@ -44,6 +44,8 @@ export class ThreadPipeEnd extends PipeEnd {
   private conflateOut = false;
   private conflateIn = false;
   private lingering = false;
+  /** holding the thread alive: messages send() accepted are not all in the ring yet */
+  private holding = false;
   private lingerTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -161,7 +163,6 @@ export class ThreadPipeEnd extends PipeEnd {
     else {
       // what the socket sent is delivered as in-thread inproc does, for up to linger ms
       this.lingering = true;
-      holdAlive();
       const ms = this.linger();
       if (ms > 0) {
         this.lingerTimer = setTimeout(() => this.finish(), ms);
@@ -238,7 +239,17 @@ export class ThreadPipeEnd extends PipeEnd {
     this.flushQueued = false;
     if (this.peerGone) return;
     if (this.writer.flush()) this.mem.ring(WANT_DATA);
+    this.hold(this.outbox.length > 0);
     if (this.outbox.length > 0) this.arm(WANT_SPACE);
+  }
+
+  /** A thread must not end while what its sockets sent is only in its own
+   * memory (the ring is shared; this outbox is not): hold it alive meanwhile. */
+  private hold(on: boolean): void {
+    if (on === this.holding) return;
+    this.holding = on;
+    if (on) holdAlive();
+    else releaseAlive();
   }
 
   /** Sleep until the peer rings for `bit`. The bit is set before the last
@@ -286,6 +297,7 @@ export class ThreadPipeEnd extends PipeEnd {
     if (this.peerGone) return;
     if (this.outbox.length > 0) {
       if (this.writer.flush()) this.mem.ring(WANT_DATA);
+      this.hold(this.outbox.length > 0);
       if (this.outbox.length > 0) this.arm(WANT_SPACE);
       else if (this.lingering) this.finish();
     }
@@ -308,10 +320,8 @@ export class ThreadPipeEnd extends PipeEnd {
 
   /** Our end is done with the pipe: let the peer know by closing the port. */
   private finish(): void {
-    if (this.lingering) {
-      this.lingering = false;
-      releaseAlive();
-    }
+    this.lingering = false;
+    this.hold(false);
     if (this.lingerTimer !== undefined) clearTimeout(this.lingerTimer);
     this.writer.drop();
     this.port.close();
@@ -325,6 +335,7 @@ export class ThreadPipeEnd extends PipeEnd {
     this.reader.dropPartial();
     if (this.lingering) this.finish();
     this.writer.drop();
+    this.hold(false);
     if (this.closedMe) return;
     if (this.inbox.length === 0) this.terminateSoon();
     else if (this.asleep) {
