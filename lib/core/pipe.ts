@@ -260,6 +260,12 @@ export class PipeEnd {
         if (!o.closedSelf) o.sink?.readActivated(o);
       });
     }
+    this.detach();
+  }
+
+  /** The end of close() every kind of end shares: forget the owner, run
+   * onClose, and report `terminated` if the owner asked for it. */
+  protected detach(): void {
     const sink = this.sink;
     this.sink = undefined;
     const cb = this.onClose;

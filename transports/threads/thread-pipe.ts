@@ -170,12 +170,7 @@ export class ThreadPipeEnd extends PipeEnd {
       }
       this.arm(WANT_SPACE);
     }
-    const sink = this.sink;
-    this.sink = undefined;
-    const cb = this.onClose;
-    this.onClose = undefined;
-    cb?.();
-    if (this.reportOwnClose) sink?.terminated(this);
+    this.detach();
   }
 
   // --- internals ---------------------------------------------------------------
