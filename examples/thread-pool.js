@@ -24,7 +24,12 @@ export async function main(_transport = "inproc", workerCount = 3, jobs = 30) {
   const router = new Router({ linger: 0 });
   await router.bind("inproc://omq-example-jobs");
   const workers = [];
-  for (let i = 0; i < workerCount; i++) workers.push(new Worker(new URL(import.meta.url)));
+  const exited = [];
+  for (let i = 0; i < workerCount; i++) {
+    const w = new Worker(new URL(import.meta.url));
+    exited.push(new Promise((r) => w.on("exit", r)));
+    workers.push(w);
+  }
 
   // load balancing: a job goes to a worker that said it is free
   const free = [];
@@ -32,6 +37,9 @@ export async function main(_transport = "inproc", workerCount = 3, jobs = 30) {
   let sent = 0;
   let answered = 0;
   let sum = 0;
+  // (wait for every worker first, so the jobs spread over all of them)
+  while (free.length < workerCount) free.push((await router.receive())[0]);
+  while (free.length > 0 && sent < jobs) await router.send([free.shift(), "job", String(++sent)]);
   while (answered < jobs) {
     const [id, kind, result, from] = await router.receive();
     if (kind.toString() === "done") {
@@ -42,8 +50,18 @@ export async function main(_transport = "inproc", workerCount = 3, jobs = 30) {
     free.push(id);
     while (free.length > 0 && sent < jobs) await router.send([free.shift(), "job", String(++sent)]);
   }
-  for (const id of free) await router.send([id, "stop", ""]);
-  await Promise.all(workers.map((w) => new Promise((r) => w.on("exit", r))));
+  // every worker is told to stop, also one that started after the jobs ran out
+  let stopped = 0;
+  for (const id of free) {
+    await router.send([id, "stop", ""]);
+    stopped++;
+  }
+  while (stopped < workerCount) {
+    const [id] = await router.receive();
+    await router.send([id, "stop", ""]);
+    stopped++;
+  }
+  await Promise.all(exited);
   router.close();
   const spread = [...perThread.values()].join("/");
   console.log(`  thread-pool: ${jobs} jobs over ${workerCount} worker threads (${spread}), sum of squares ${sum}`);
