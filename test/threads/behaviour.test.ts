@@ -1,8 +1,9 @@
 // Cross-thread inproc semantics: order and big frames, HWMs counted exactly
 // as within a thread, PUB/SUB filtering per worker, crashes of a peer thread,
 // names freed with their thread, custom contexts shared with share().
+import { spawn } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
-import { actor, omq, stopAll, uniqueName } from "./actors.js";
+import { DIST, actor, omq, stopAll, uniqueName } from "./actors.js";
 
 const T = 40_000;
 afterAll(stopAll);
@@ -201,4 +202,32 @@ describe("custom contexts shared with share()", () => {
     other.close();
     rep.close();
   }, T);
+});
+
+describe("a main thread that ends", () => {
+  /** Run a module in a child process; its exit code, or "killed" after 10 s. */
+  function child(body: string): Promise<number | string | null> {
+    return new Promise((resolve, reject) => {
+      const src = `import { Worker } from "node:worker_threads"; import * as omq from ${JSON.stringify(DIST)};\n${body}`;
+      const c = spawn(process.execPath, ["--input-type=module", "-e", src], { stdio: ["ignore", "ignore", "inherit"] });
+      const killer = setTimeout(() => c.kill("SIGKILL"), 10_000);
+      c.on("error", reject);
+      c.on("exit", (code, signal) => {
+        clearTimeout(killer);
+        resolve(signal === "SIGKILL" ? "killed" : code);
+      });
+    });
+  }
+  const WORKER = `new Worker(\`(async () => { const omq = await import(${JSON.stringify(DIST)});
+    const p = new omq.Push(); p.connect("inproc://lifetime"); for (;;) await p.send("x"); })()\`, { eval: true })`;
+
+  for (const how of ["returns (worker unref'd)", "calls process.exit()"]) {
+    it(`${how} with pipes open to a worker that keeps sending: the process ends`, async () => {
+      const end = how.startsWith("returns") ? "w.unref();" : "process.exit(0);";
+      const code = await child(`const pull = new omq.Pull(); await pull.bind("inproc://lifetime");
+        const w = ${WORKER};
+        await pull.receive(); ${end}`);
+      expect(code).toBe(0);
+    }, T);
+  }
 });
