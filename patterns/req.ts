@@ -10,7 +10,7 @@ import { efsm } from "./util.js";
 export class ReqPattern extends DealerPattern {
   private receivingReply = false;
   private replyPipe: PipeEnd | undefined;
-  private requestId = (Math.random() * 0x100000000) >>> 0;
+  private requestId = (this.host.random() * 0x100000000) >>> 0;
   private stash: Msg | undefined;
 
   override send(msg: Msg): SendResult {

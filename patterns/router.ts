@@ -10,10 +10,12 @@ import { RoutingTable } from "./routing-table.js";
 export class RouterPattern implements Pattern, PipeSink {
   readonly dropsWhenFull = true;
   protected fq = new FairQueue();
-  protected table = new RoutingTable();
+  protected table: RoutingTable;
   /** Pipes whose peer identity is not known yet, or refused duplicates. */
   private anonymous = new Set<PipeEnd>();
-  constructor(protected host: PatternHost) {}
+  constructor(protected host: PatternHost) {
+    this.table = new RoutingTable(host.random);
+  }
 
   attach(p: PipeEnd): void {
     p.sink = this;
@@ -90,14 +92,19 @@ export class RouterPattern implements Pattern, PipeSink {
     const mandatory = this.host.options.mandatory;
     const pipe = this.table.get(msg[0]!);
     if (pipe === undefined) {
-      if (!mandatory) return "dropped";
+      if (!mandatory) {
+        this.host.dropped(msg, "unroutable");
+        return "dropped";
+      }
       // with no peer at all a mandatory ROUTER waits (zeromq.js waits for
       // POLLOUT, which libzmq's router reports only with a writable peer)
       if (this.table.size === 0) return "blocked";
       throw zmqError("EHOSTUNREACH");
     }
     if (pipe.write(msg.slice(1))) return "sent";
-    return mandatory ? "blocked" : "dropped";
+    if (mandatory) return "blocked";
+    this.host.dropped(msg, "hwm");
+    return "dropped";
   }
 
   /** A mandatory send to an id nobody has, timed out: EHOSTUNREACH (as

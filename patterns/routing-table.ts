@@ -4,7 +4,11 @@ import type { PipeEnd } from "../lib/core/pipe.js";
 export class RoutingTable {
   private byId = new Map<string, PipeEnd>();
   // libzmq: generated ids are 0x00 + a 32-bit counter starting at a random value
-  private next = (Math.random() * 0x100000000) >>> 0;
+  private next: number;
+
+  constructor(random: () => number) {
+    this.next = (random() * 0x100000000) >>> 0;
+  }
 
   get size(): number {
     return this.byId.size;

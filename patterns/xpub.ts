@@ -206,8 +206,9 @@ export class XPubPattern implements Pattern, PipeSink {
     if (this.host.options.noDrop) {
       for (let i = 0; i < targets.length; i++) if (!targets[i]!.checkWrite()) return "blocked";
     }
+    if (targets.length === 0) this.host.dropped(msg, "unsubscribed");
     // one message object per pipe: receivers may own (and mutate) their array
-    for (let i = 0; i < targets.length; i++) targets[i]!.write(i === 0 ? msg : msg.slice());
+    for (let i = 0; i < targets.length; i++) if (!targets[i]!.write(i === 0 ? msg : msg.slice())) this.host.dropped(msg, "hwm");
     return "sent";
   }
 

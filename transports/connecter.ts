@@ -4,6 +4,7 @@
 // dialed socket. No Node module is loaded here, so a browser build can use it;
 // the engine comes from the EngineStarter the transport passes in.
 import type { OnReadOpts, Socket as NetSocket } from "node:net";
+import type { Timer } from "../lib/core/clock.js";
 import { ZmqError, fromSystemError, toZmqError } from "../lib/core/errors.js";
 import type { ConnectOptions, Connection, TransportHost } from "../lib/core/transport.js";
 import type { EngineOptions } from "../lib/zmtp/engine.js";
@@ -46,6 +47,7 @@ export function engineOptions(host: TransportHost, mechanism: Mechanism, peerAdd
   const t = host.type;
   return {
     socketType: host.socketType,
+    clock: host.context.clock,
     maxMessageSize: o.maxMessageSize,
     handshakeInterval: o.handshakeInterval,
     heartbeatInterval: o.heartbeatInterval,
@@ -139,8 +141,8 @@ export function applySocketOptions(s: NetSocket, host: TransportHost): void {
 export class StreamConnecter implements Connection, SessionOwner {
   private readonly session: Session;
   private attempt: NetSocket | undefined;
-  private retryTimer: NodeJS.Timeout | undefined;
-  private connectTimer: NodeJS.Timeout | undefined;
+  private retryTimer: Timer | undefined;
+  private connectTimer: Timer | undefined;
   private currentInterval: number;
   private closed = false;
 
@@ -174,7 +176,7 @@ export class StreamConnecter implements Connection, SessionOwner {
     this.host.emit({ type: "connect:delay", address: this.address });
     const timeout = this.host.options.connectTimeout;
     if (timeout > 0) {
-      this.connectTimer = setTimeout(() => s.destroy(new ZmqError("ETIMEDOUT", "connect timed out")), timeout);
+      this.connectTimer = this.host.context.clock.setTimeout(() => s.destroy(new ZmqError("ETIMEDOUT", "connect timed out")), timeout);
       this.connectTimer.unref();
     }
     const onError = () => {
@@ -239,7 +241,7 @@ export class StreamConnecter implements Connection, SessionOwner {
   }
 
   private clearConnectTimer(): void {
-    if (this.connectTimer !== undefined) clearTimeout(this.connectTimer);
+    if (this.connectTimer !== undefined) this.host.context.clock.clearTimeout(this.connectTimer);
     this.connectTimer = undefined;
   }
 
@@ -255,10 +257,10 @@ export class StreamConnecter implements Connection, SessionOwner {
       interval = Math.min(this.currentInterval, o.reconnectMaxInterval);
       this.currentInterval = Math.min(this.currentInterval * 2, o.reconnectMaxInterval);
     } else {
-      interval = base + Math.floor(Math.random() * base);
+      interval = base + Math.floor(this.host.context.clock.random() * base);
     }
     this.host.emit({ type: "connect:retry", address: this.address, interval });
-    this.retryTimer = setTimeout(() => this.dial(), interval);
+    this.retryTimer = this.host.context.clock.setTimeout(() => this.dial(), interval);
     this.retryTimer.unref();
   }
 
@@ -270,7 +272,7 @@ export class StreamConnecter implements Connection, SessionOwner {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    if (this.retryTimer !== undefined) this.host.context.clock.clearTimeout(this.retryTimer);
     this.clearConnectTimer();
     this.attempt?.destroy();
     this.attempt = undefined;

@@ -14,7 +14,7 @@ import { type OptionValues, applySecurityOption, appliesAtOnce, defaultValues, s
 import { preloadCurve } from "./capability.js";
 import type { PipeEnd } from "../core/pipe.js";
 import { type SocketTypeDescriptor, type SocketTypeName, findSocketType, findSocketTypeByNumber } from "../core/socket-type.js";
-import type { Pattern, PatternHost } from "../core/pattern.js";
+import type { Pattern, PatternHost, SendResult } from "../core/pattern.js";
 import {
   type Binding,
   type Connection,
@@ -65,13 +65,13 @@ export class Socket {
   private closeDeferred = false;
   /** Sends that met a full pipe (types that wait at the HWM), in call order. */
   private readonly sendWaiters = new WaitQueue<Msg, void>(
-    (msg) => (this._pattern.send(msg) === "blocked" ? NOT_YET : undefined),
+    (msg) => (this.sendToPattern(msg) === "blocked" ? NOT_YET : undefined),
     this.poller,
     true,
     (msg) => this._pattern.sendTimeoutError?.(msg),
   );
   /** Receives that found nothing, in call order. */
-  private readonly recvWaiters = new WaitQueue<undefined, Msg>(() => this._pattern.receive() ?? NOT_YET, this.poller, false);
+  private readonly recvWaiters = new WaitQueue<undefined, Msg>(() => this.receiveFromPattern() ?? NOT_YET, this.poller, false);
   private isClosed = false;
   private sendsSinceYield = 0;
   private lastEndpointValue: string | null = null;
@@ -106,10 +106,13 @@ export class Socket {
       this.storeOption(k, v);
     }
     const self = this;
+    this.sendWaiters.clock = this.recvWaiters.clock = ctx.clock;
     const patternHost: PatternHost = {
       options: this._opts,
+      random: ctx.clock.random,
       readable: () => this.recvWaiters.flush(),
       writable: () => this.sendWaiters.flush(),
+      dropped: (msg, reason) => ctx.tap?.dropped(this, msg, reason),
     };
     this._pattern = info.createPattern(patternHost);
     this._host = {
@@ -124,6 +127,7 @@ export class Socket {
       emit: (e) => this.observer.emit(e),
     };
     ctx.sockets++;
+    ctx.tap?.opened(this);
   }
 
   /** An Observer of this socket's connection events. */
@@ -278,6 +282,7 @@ export class Socket {
     for (const p of this.pipes) p.close();
     this.pipes.clear();
     this.context.sockets--;
+    this.context.tap?.closed(this);
     this.observer.emit({ type: "end" });
     this.observer.close();
   }
@@ -317,7 +322,7 @@ export class Socket {
     try {
       // checked even behind waiting sends: misuse (EFSM) rejects at once
       this._pattern.checkSend?.(queued);
-      if (queued === 0 && this._pattern.send(msg) !== "blocked") {
+      if (queued === 0 && this.sendToPattern(msg) !== "blocked") {
         // A type that drops at the HWM never blocks its sender: let the event
         // loop turn now and then while engines wait to write, or a tight
         // `await send()` loop runs entirely in microtasks, the engines'
@@ -332,14 +337,27 @@ export class Socket {
       return Promise.reject(e);
     }
     if (this._opts.sendTimeout === 0) return Promise.reject(zmqError("EAGAIN"));
-    return this.sendWaiters.wait(msg, this._opts.sendTimeout, this._opts.busyPoll);
+    return this.sendWaiters.wait(msg, this._opts.sendTimeout, this.busyPollWindow());
   }
 
   /** @internal A message available now (when nobody is waiting ahead), or
    * undefined; throws for misuse (EFSM). */
   _tryReceive(): Msg | undefined {
     this._pattern.checkReceive?.(this.sendWaiters.length);
-    return this.recvWaiters.length === 0 ? this._pattern.receive() : undefined;
+    return this.recvWaiters.length === 0 ? this.receiveFromPattern() : undefined;
+  }
+
+  /** The pattern's send, told to the context's tap when one listens. */
+  private sendToPattern(msg: Msg): SendResult {
+    const r = this._pattern.send(msg);
+    if (r !== "blocked") this.context.tap?.sent(this, msg);
+    return r;
+  }
+
+  private receiveFromPattern(): Msg | undefined {
+    const m = this._pattern.receive();
+    if (m !== undefined) this.context.tap?.received(this, m);
+    return m;
   }
 
   /** Yield before a pipe can reach its HWM: the engines empty their pipes on
@@ -348,6 +366,11 @@ export class Socket {
   private yieldEvery(): number {
     const hwm = this._opts.sendHighWaterMark;
     return hwm > 0 ? Math.max(1, Math.floor(hwm * 0.9)) : YIELD_EVERY_UNBOUNDED;
+  }
+
+  /** Spinning for real microseconds means nothing in virtual time. */
+  private busyPollWindow(): number {
+    return this.context.clock.realTime ? this._opts.busyPoll : 0;
   }
 
   /** @internal */
@@ -361,7 +384,7 @@ export class Socket {
       return Promise.reject(e);
     }
     if (this._opts.receiveTimeout === 0) return Promise.reject(zmqError("EAGAIN"));
-    return this.recvWaiters.wait(undefined, this._opts.receiveTimeout, this._opts.busyPoll);
+    return this.recvWaiters.wait(undefined, this._opts.receiveTimeout, this.busyPollWindow());
   }
 
   /** @internal option accessors (installed per class by defineOptions). */

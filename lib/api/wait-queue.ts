@@ -2,6 +2,7 @@
 // served strictly in call order when the pattern says one may go through, each
 // with its own timeout. While any call waits the process is kept alive
 // (keepalive.ts) and the event loop may busy-poll (busy-poll.ts).
+import { type Clock, type Timer, systemClock } from "../core/clock.js";
 import { type ZmqError, zmqError } from "../core/errors.js";
 import { RingQueue } from "../core/ring-queue.js";
 import type { BusyPoller } from "./busy-poll.js";
@@ -14,7 +15,7 @@ interface Waiter<T, R> {
   item: T;
   resolve: (r: R) => void;
   reject: (e: Error) => void;
-  timer: NodeJS.Timeout | undefined;
+  timer: Timer | undefined;
   /** When the wait began (busy polling measures waits). */
   since: number;
 }
@@ -35,6 +36,8 @@ export class WaitQueue<T, R> {
     /** The error a timed-out call rejects with, when not EAGAIN. */
     private readonly timeoutError?: (item: T) => ZmqError | undefined,
   ) {}
+  /** Times the waits (the socket's context clock). */
+  clock: Clock = systemClock;
 
   get length(): number {
     return this.q.length;
@@ -45,7 +48,7 @@ export class WaitQueue<T, R> {
     return new Promise<R>((resolve, reject) => {
       const w: Waiter<T, R> = { item, resolve, reject, timer: undefined, since: 0 };
       if (timeoutMs > 0) {
-        w.timer = setTimeout(() => {
+        w.timer = this.clock.setTimeout(() => {
           const head = this.q.peek() === w;
           if (this.q.removeWhere((x) => x === w) > 0) {
             w.timer = undefined;
@@ -84,7 +87,7 @@ export class WaitQueue<T, R> {
           }
           if (r === NOT_YET) break;
           this.q.shift();
-          if (w.timer !== undefined) clearTimeout(w.timer);
+          if (w.timer !== undefined) this.clock.clearTimeout(w.timer);
           releaseAlive();
           this.poller.waitEnds(w.since);
           w.resolve(r);
@@ -102,7 +105,7 @@ export class WaitQueue<T, R> {
   }
 
   private settle(w: Waiter<T, R>, e: Error): void {
-    if (w.timer !== undefined) clearTimeout(w.timer);
+    if (w.timer !== undefined) this.clock.clearTimeout(w.timer);
     releaseAlive();
     this.poller.waitEnds(w.since);
     w.reject(e);

@@ -2,7 +2,9 @@
 // Properties without meaning without I/O threads (ioThreads...) are accepted
 // and stored. A shared context (the default one, or share()) reaches the
 // inproc names of other worker threads through `remote` (transports/threads).
+import { type Clock, systemClock } from "./clock.js";
 import { OptionRangeError, zmqError } from "./errors.js";
+import type { MessageTap } from "./tap.js";
 import type { PeerInfo, PipeEnd } from "./pipe.js";
 import type { ConnectOptions, Connection, TransportHost } from "./transport.js";
 
@@ -80,6 +82,12 @@ export class Context {
   private handle: SharedContext | undefined;
   /** Open sockets, for maxSockets. */
   sockets = 0;
+  /** omq: the time and random source of this context's sockets (a
+   * simulation's virtual clock under omq/testing). Set before any socket. */
+  clock: Clock = systemClock;
+  /** omq: told of every message this context's sockets send, receive or
+   * drop, and of sockets opening and closing (omq/testing's trace). */
+  tap: MessageTap | undefined;
 
   constructor(options: ContextOptions | SharedContext = {}) {
     if (isSharedContext(options)) {

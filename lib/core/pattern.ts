@@ -24,8 +24,15 @@ export interface PatternOptions {
   readonly handover: boolean;
 }
 
+/** Why a socket dropped a message it had accepted (omq/testing's trace). */
+export type DropReason = "hwm" | "unsubscribed" | "unroutable";
+
 export interface PatternHost {
   readonly options: PatternOptions;
+  /** Uniform in [0, 1): the context clock's random source (generated ids). */
+  readonly random: () => number;
+  /** The pattern dropped `msg` (not called for a send that waits). */
+  dropped(msg: Msg, reason: DropReason): void;
   /** A receive() may now succeed. */
   readable(): void;
   /** A blocked send() may now succeed. */

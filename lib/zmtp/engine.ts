@@ -2,6 +2,7 @@
 // the ZMTP stream engine (tcp, ipc, and any framing a Codec gives it), or
 // something that is not ZMTP at all (a pipe to another thread). A Session
 // only ever sees this interface.
+import type { Clock } from "../core/clock.js";
 import type { ZmqError } from "../core/errors.js";
 import type { PipeEnd } from "../core/pipe.js";
 import type { Mechanism } from "./mechanisms/mechanism.js";
@@ -71,6 +72,8 @@ export interface EngineStream {
 export interface EngineOptions {
   /** Our socket type, ZMTP spelling. */
   socketType: string;
+  /** Times the handshake, heartbeats and the closing handshake. */
+  clock: Clock;
   maxMessageSize: number;
   handshakeInterval: number;
   heartbeatInterval: number;

@@ -2,12 +2,14 @@
 // interval, the connection given up when nothing at all arrives within the
 // timeout after one, and the peer's TTL honoured. Silence is measured by a
 // counter the engine bumps on every read, so no timer is touched per read.
+import type { Clock, Timer } from "../core/clock.js";
 import { ZmqError } from "../core/errors.js";
 
 export interface HeartbeatOptions {
   heartbeatInterval: number;
   heartbeatTimeout: number;
   heartbeatTimeToLive: number;
+  clock: Clock;
 }
 
 export interface HeartbeatHost {
@@ -20,9 +22,9 @@ export interface HeartbeatHost {
 }
 
 export class Heartbeats {
-  private interval: NodeJS.Timeout | undefined;
-  private deadline: NodeJS.Timeout | undefined;
-  private ttl: NodeJS.Timeout | undefined;
+  private interval: Timer | undefined;
+  private deadline: Timer | undefined;
+  private ttl: Timer | undefined;
 
   constructor(
     private readonly o: HeartbeatOptions,
@@ -30,15 +32,16 @@ export class Heartbeats {
   ) {}
 
   start(): void {
+    const clock = this.o.clock;
     const ivl = this.o.heartbeatInterval;
     if (ivl <= 0) return;
     const timeout = this.o.heartbeatTimeout >= 0 ? this.o.heartbeatTimeout : ivl;
     const ttl = Math.floor(this.o.heartbeatTimeToLive / 100);
-    this.interval = setInterval(() => {
+    this.interval = clock.setInterval(() => {
       this.host.ping(ttl);
       if (this.deadline === undefined && timeout > 0) {
         const seen = this.host.received();
-        this.deadline = setTimeout(() => {
+        this.deadline = clock.setTimeout(() => {
           this.deadline = undefined;
           if (this.host.received() === seen) this.host.expired(new ZmqError("ETIMEDOUT", "heartbeat timed out"));
         }, timeout);
@@ -50,9 +53,10 @@ export class Heartbeats {
 
   /** The peer's PING asked to be dropped after `ms` of silence. */
   peerTtl(ms: number): void {
-    if (this.ttl !== undefined) clearTimeout(this.ttl);
+    const clock = this.o.clock;
+    if (this.ttl !== undefined) clock.clearTimeout(this.ttl);
     const seen = this.host.received();
-    this.ttl = setTimeout(() => {
+    this.ttl = clock.setTimeout(() => {
       this.ttl = undefined;
       if (this.host.received() === seen) this.host.expired(new ZmqError("ETIMEDOUT", "peer heartbeat TTL expired"));
     }, ms);
@@ -60,9 +64,10 @@ export class Heartbeats {
   }
 
   stop(): void {
-    if (this.interval !== undefined) clearInterval(this.interval);
-    if (this.deadline !== undefined) clearTimeout(this.deadline);
-    if (this.ttl !== undefined) clearTimeout(this.ttl);
+    const clock = this.o.clock;
+    if (this.interval !== undefined) clock.clearInterval(this.interval);
+    if (this.deadline !== undefined) clock.clearTimeout(this.deadline);
+    if (this.ttl !== undefined) clock.clearTimeout(this.ttl);
     this.interval = this.deadline = this.ttl = undefined;
   }
 }

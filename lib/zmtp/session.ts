@@ -4,6 +4,7 @@
 // reconnect (libzmq session_base_t). On the accepting side the pipe is made
 // when the handshake completes. It drives any Engine: ZMTP over a stream, or
 // whatever else carries one connection's messages.
+import type { Timer } from "../core/clock.js";
 import type { EventRecord as Event } from "../core/events.js";
 import { ZmqError } from "../core/errors.js";
 import { type PeerInfo, type PipeEnd, type PipeSink, pipePair } from "../core/pipe.js";
@@ -24,7 +25,7 @@ export class Session implements PipeSink, EngineOwner {
   private everReady = false;
   private terminating = false;
   private ended = false;
-  private lingerTimer: NodeJS.Timeout | undefined;
+  private lingerTimer: Timer | undefined;
 
   constructor(
     private readonly host: TransportHost,
@@ -135,7 +136,7 @@ export class Session implements PipeSink, EngineOwner {
       return;
     }
     if (linger > 0) {
-      this.lingerTimer = setTimeout(() => {
+      this.lingerTimer = this.host.context.clock.setTimeout(() => {
         this.closePipe();
         this.engine?.destroy();
         this.finish();
@@ -163,7 +164,7 @@ export class Session implements PipeSink, EngineOwner {
   private finish(): void {
     if (this.ended) return;
     this.ended = true;
-    if (this.lingerTimer !== undefined) clearTimeout(this.lingerTimer);
+    if (this.lingerTimer !== undefined) this.host.context.clock.clearTimeout(this.lingerTimer);
     this.owner.sessionEnded(this);
   }
 }

@@ -7,6 +7,7 @@
 //
 // This file holds the connection's phases, the handshake and the commands;
 // flow control lives in its two halves, inbound.ts and outbound.ts.
+import type { Timer } from "../core/clock.js";
 import { ZmqError, toZmqError } from "../core/errors.js";
 import type { PipeEnd } from "../core/pipe.js";
 import { MessageAssembler } from "./assembler.js";
@@ -39,8 +40,8 @@ export class StreamEngine implements Engine, InboundHost, OutboundSource {
   private readonly out: Outbound;
   private readonly assembler: MessageAssembler;
   private pipe: PipeEnd | undefined;
-  private finTimer: NodeJS.Timeout | undefined;
-  private handshakeTimer: NodeJS.Timeout | undefined;
+  private finTimer: Timer | undefined;
+  private handshakeTimer: Timer | undefined;
   private readonly heartbeats: Heartbeats;
   /** Bumped on every inbound read: heartbeat timers compare it to see silence. */
   received = 0;
@@ -76,12 +77,12 @@ export class StreamEngine implements Engine, InboundHost, OutboundSource {
       // none while data the peer sent before closing waits for the reader.
       stream.unref();
       if (this.phase !== "ending") return;
-      const t = setTimeout(() => this.destroy(), FIN_WAIT_MS);
+      const t = o.clock.setTimeout(() => this.destroy(), FIN_WAIT_MS);
       t.unref();
       this.finTimer = t;
     });
     if (o.handshakeInterval > 0) {
-      this.handshakeTimer = setTimeout(
+      this.handshakeTimer = o.clock.setTimeout(
         () => this.fail("handshake", "other", new ZmqError("EAGAIN", "ZMTP handshake timed out")),
         o.handshakeInterval,
       );
@@ -236,7 +237,7 @@ export class StreamEngine implements Engine, InboundHost, OutboundSource {
   private legacyReady(legacy: LegacyPeer): void {
     const peer = legacyEnginePeer(this.o.socketType, this.o.mechanism, legacy);
     this.phase = "active";
-    if (this.handshakeTimer !== undefined) clearTimeout(this.handshakeTimer);
+    if (this.handshakeTimer !== undefined) this.o.clock.clearTimeout(this.handshakeTimer);
     const a = this.assembler;
     a.acceptData = true;
     a.acceptCommands = false;
@@ -261,7 +262,7 @@ export class StreamEngine implements Engine, InboundHost, OutboundSource {
     const m = this.o.mechanism;
     if (this.phase !== "handshake" || !m.done) return;
     this.phase = "active";
-    if (this.handshakeTimer !== undefined) clearTimeout(this.handshakeTimer);
+    if (this.handshakeTimer !== undefined) this.o.clock.clearTimeout(this.handshakeTimer);
     const a = this.assembler;
     a.acceptData = true;
     a.maxCommandSize = ACTIVE_COMMAND_MAX;
@@ -340,8 +341,8 @@ export class StreamEngine implements Engine, InboundHost, OutboundSource {
     const farewell = this.phase === "handshake" && err instanceof Refusal ? err.farewell : undefined;
     if (farewell !== undefined) this.out.handshakeFrame(farewell);
     this.phase = "closed";
-    if (this.handshakeTimer !== undefined) clearTimeout(this.handshakeTimer);
-    if (this.finTimer !== undefined) clearTimeout(this.finTimer);
+    if (this.handshakeTimer !== undefined) this.o.clock.clearTimeout(this.handshakeTimer);
+    if (this.finTimer !== undefined) this.o.clock.clearTimeout(this.finTimer);
     this.heartbeats.stop();
     this.o.mechanism.close?.();
     this.in.clear();
@@ -350,7 +351,7 @@ export class StreamEngine implements Engine, InboundHost, OutboundSource {
     else {
       const stream = this.stream;
       stream.end();
-      const t = setTimeout(() => stream.destroy(), FAREWELL_MS);
+      const t = this.o.clock.setTimeout(() => stream.destroy(), FAREWELL_MS);
       t.unref();
     }
     this.owner.engineClosed(this, {

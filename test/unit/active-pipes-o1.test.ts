@@ -154,7 +154,7 @@ function host(o: Partial<PatternOptions> = {}): PatternHost {
     handover: false,
     ...o,
   };
-  return { options, readable() {}, writable() {} };
+  return { options, random: Math.random, readable() {}, writable() {}, dropped() {} };
 }
 
 describe("XPUB and XSUB pipe lists: O(1) per pipe", () => {

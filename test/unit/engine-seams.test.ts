@@ -16,6 +16,7 @@ import type { FrameTransform } from "../../lib/zmtp/mechanisms/mechanism.js";
 import { NullMechanism } from "../../lib/zmtp/mechanisms/null.js";
 import { StreamEngine } from "../../lib/zmtp/stream-engine.js";
 import { zmtpCodec } from "../../lib/zmtp/zmtp-codec.js";
+import { systemClock } from "../../lib/core/clock.js";
 
 /** Every frame becomes a "BOX" command: 1 flags byte + the body XORed with 0x5a. */
 class XorBoxes implements FrameTransform {
@@ -80,7 +81,7 @@ function side(stream: NetSocket, type: string, mech: NullMechanism, maxMessageSi
   };
   const d = findSocketType(type.toLowerCase())!;
   const engine = new StreamEngine(stream, zmtpCodec({ mechanism: mech.name, asServer: mech.asServer, socketType: d.number, routingId: Buffer.alloc(0) }), {
-    socketType: d.zmtp, maxMessageSize, handshakeInterval: 5000, heartbeatInterval, heartbeatTimeout: 5000, heartbeatTimeToLive: 0,
+    socketType: d.zmtp, clock: systemClock, maxMessageSize, handshakeInterval: 5000, heartbeatInterval, heartbeatTimeout: 5000, heartbeatTimeToLive: 0,
     mechanism: mech, sendsSubscriptions: d.subscriptions === "sends", takesSubscriptions: d.subscriptions === "takes",
     peerAddress: stream.remoteAddress,
   }, owner);
@@ -152,7 +153,7 @@ describe("engine seams", () => {
       ["router", [Buffer.from("x")]],
       ["rep", [Buffer.from(""), Buffer.from("req")]],
     ] as const) {
-      const host = { options: { receiveHighWaterMark: 1000, handover: false, probeRouter: false, mandatory: false } as never, readable() {}, writable() {} };
+      const host = { options: { receiveHighWaterMark: 1000, handover: false, probeRouter: false, mandatory: false } as never, random: Math.random, readable() {}, writable() {}, dropped() {} };
       const pattern = findSocketType(type)!.createPattern(host);
       const info = { socketType: "DEALER", endpoint: "test", locallyInitiated: false, routingId: Buffer.from("id") };
       const [mine, theirs] = pipePair(info, info, true, true);

@@ -10,7 +10,7 @@ const fakePipe = (n: number) => ({ n, routingId: undefined }) as unknown as Pipe
 
 describe("RoutingTable", () => {
   it("maps ids to pipes and stamps the pipe with its id", () => {
-    const t = new RoutingTable();
+    const t = new RoutingTable(Math.random);
     const p = fakePipe(1);
     t.set(Buffer.from("A"), p);
     expect(t.get(Buffer.from("A"))).toBe(p);
@@ -20,7 +20,7 @@ describe("RoutingTable", () => {
   }, T);
 
   it("delete only removes the entry that still belongs to that pipe (handover keeps the newcomer)", () => {
-    const t = new RoutingTable();
+    const t = new RoutingTable(Math.random);
     const old = fakePipe(1);
     const newcomer = fakePipe(2);
     t.set(Buffer.from("A"), old);
@@ -33,7 +33,7 @@ describe("RoutingTable", () => {
   }, T);
 
   it("generates 5-byte ids starting with 0x00, never one in use", () => {
-    const t = new RoutingTable();
+    const t = new RoutingTable(Math.random);
     const seen = new Set<string>();
     for (let i = 0; i < 100; i++) {
       const id = t.generate();
@@ -44,7 +44,7 @@ describe("RoutingTable", () => {
       t.set(id, fakePipe(i));
     }
     // an id taken by a user-chosen routingId is skipped
-    const t2 = new RoutingTable();
+    const t2 = new RoutingTable(Math.random);
     const next = t2.generate();
     const following = Buffer.from(next);
     following.writeUInt32BE((next.readUInt32BE(1) + 1) >>> 0, 1);
@@ -57,7 +57,7 @@ describe("RoutingTable", () => {
     const op = fc.tuple(fc.constantFrom("set", "delete", "get"), id, fc.integer({ min: 0, max: 3 }));
     fc.assert(
       fc.property(fc.array(op, { maxLength: 60 }), (ops) => {
-        const t = new RoutingTable();
+        const t = new RoutingTable(Math.random);
         const pipes = [0, 1, 2, 3].map(fakePipe);
         const model = new Map<string, PipeEnd>();
         for (const [o, k, i] of ops) {
