@@ -7,9 +7,11 @@ export type Endpoint =
   | { transport: "ipc"; address: string; path: string; abstract: boolean }
   | { transport: "tcp"; address: string; host: string; port: number | "*"; source?: string }
   | { transport: "ws" | "wss"; address: string; host: string; port: number | "*"; path: string }
-  | { transport: "pgm" | "epgm"; address: string; iface: string; group: string; port: number };
+  | { transport: "pgm" | "epgm"; address: string; iface: string; group: string; port: number }
+  /** omq/testing's simulated network: node:port (transports/sim). */
+  | { transport: "sim"; address: string; host: string; port: number | "*" };
 
-const KNOWN = new Set(["inproc", "ipc", "tcp", "ws", "wss", "pgm", "epgm", "udp", "vmci", "tipc", "norm", "vsock"]);
+const KNOWN = new Set(["inproc", "ipc", "tcp", "ws", "wss", "pgm", "epgm", "udp", "vmci", "tipc", "norm", "vsock", "sim"]);
 
 function einval(address: string, why: string): never {
   throw zmqError("EINVAL", `Invalid argument: ${why}`, address);
@@ -91,6 +93,8 @@ export function parseEndpoint(input: unknown): Endpoint {
       if (!m || Number(m[1]) < 224 || Number(m[1]) > 239) einval(address, "group must be an IPv4 multicast address");
       return { transport: scheme, address, iface, group: host, port };
     }
+    case "sim":
+      return { transport: "sim", address, ...hostPort(address, rest) };
     default:
       throw zmqError("EPROTONOSUPPORT", `Protocol not supported: ${scheme}`, address);
   }
