@@ -18,3 +18,7 @@ export { History } from "./testing/history.js";
 export type { Op, OpType } from "./testing/history.js";
 export { NodeClock } from "./testing/virtual-clock.js";
 export { seededRandom } from "./testing/random.js";
+export { property, runCase, checkDeterminism, parseReplay, PropertyFailure } from "./testing/property.js";
+export type { PropertyOptions, PropertyReport, Replay } from "./testing/property.js";
+export { check, CheckError, allOk, everyOk, atMostOnce, fifo, gapsExplained, strictlyIncreasing, converges } from "./testing/checks.js";
+export { arb, frame, message, routingId, topics } from "./testing/arbitraries.js";

@@ -47,14 +47,17 @@ export class CloneServer {
 }
 
 export class CloneClient {
-  constructor(snapshotEndpoint, updatesEndpoint, { context = defaultContext, timeout = 2000 } = {}) {
+  /** socketOptions: for both sockets (HWMs, heartbeats, reconnect interval). */
+  constructor(snapshotEndpoint, updatesEndpoint, { context = defaultContext, timeout = 2000, socketOptions = {} } = {}) {
     this.state = new Map();
     this.seq = -1;
     this.snapshots = 0;
-    this.sub = new Subscriber({ context, linger: 0 });
+    /** Updates applied since the last snapshot. */
+    this.applied = 0;
+    this.sub = new Subscriber({ linger: 0, ...socketOptions, context });
     this.sub.connect(updatesEndpoint);
     this.sub.subscribe();
-    this.dealer = new Dealer({ context, linger: 0, receiveTimeout: timeout });
+    this.dealer = new Dealer({ linger: 0, ...socketOptions, context, receiveTimeout: timeout });
     this.dealer.connect(snapshotEndpoint);
     this.done = this.run().catch(() => {});
   }
@@ -72,6 +75,7 @@ export class CloneClient {
             this.state = state;
             this.seq = Number(k);
             this.snapshots++;
+            this.applied = 0;
             return;
           }
         }
@@ -96,6 +100,7 @@ export class CloneClient {
       }
       this.state.set(key.toString(), value.toString());
       this.seq = seq;
+      this.applied++;
     }
   }
 
