@@ -16,7 +16,7 @@ class ForgetfulQueue extends ParanoidPirateQueue {
 const nemesis = plan({
   faults: [faults.kill("w1", { restartAfter: [0, 5000] }), faults.pause("w1", { ms: [1, 8000] }), faults.cut("w1", "queue", { afterBytes: [0, 2000] })],
   maxFaults: 3,
-  horizon: 2000,
+  horizon: 1200,
 });
 const requests = fc.array(fc.string({ maxLength: 2 }), { minLength: 1, maxLength: 5 }).map((a) => a.map((s, i) => `${i}${s}`));
 
@@ -53,8 +53,9 @@ function paranoidPirate(Queue: typeof ParanoidPirateQueue) {
 
 describe("Paranoid Pirate under faults", () => {
   it("every request is answered while a worker dies, stalls or loses its connection", async () => {
-    const r = await property(paranoidPirate(ParanoidPirateQueue), { plan: nemesis, input: requests, numRuns: 150 });
-    expect(r.runs).toBe(150);
+    const r = await property(paranoidPirate(ParanoidPirateQueue), { plan: nemesis, input: requests, numRuns: 200 });
+    expect(r.runs).toBe(200);
+    console.log("paranoid pirate coverage", [...r.coverage]);
   }, 120_000);
 
   it("a queue that forgets an expired worker's requests is found and shrunk", async () => {
