@@ -44,14 +44,20 @@ export function atMostOnce(trace: Trace, node: string): void {
 
 /** What `to` received from `from` came in the order `from` sent it (gaps allowed, no reordering). */
 export function fifo(trace: Trace, o: { from: string; to: string }): void {
-  const order = new Map<string, number>();
-  trace.sent(o.from).forEach((k, i) => order.has(k) || order.set(k, i));
+  // a key sent more than once (a retry) matches its first sending after the last one matched
+  const sends = new Map<string, number[]>();
+  trace.sent(o.from).forEach((k, i) => {
+    const l = sends.get(k);
+    if (l === undefined) sends.set(k, [i]);
+    else l.push(i);
+  });
   let last = -1;
   let lastKey = "";
   for (const k of trace.received(o.to)) {
-    const i = order.get(k);
-    if (i === undefined) continue;
-    if (i < last) fail(`${o.to} received ${JSON.stringify(k)} after ${JSON.stringify(lastKey)}, though ${o.from} sent it first`);
+    const l = sends.get(k);
+    if (l === undefined) continue;
+    const i = l.find((x) => x > last);
+    if (i === undefined) fail(`${o.to} received ${JSON.stringify(k)} after ${JSON.stringify(lastKey)}, though ${o.from} sent it first`);
     last = i;
     lastKey = k;
   }

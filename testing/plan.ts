@@ -18,7 +18,10 @@ export type FaultEvent =
   /** Break the connection between a and b after `afterBytes` more bytes. */
   | { at: number; kind: "cut"; a: string; b: string; afterBytes: number }
   /** Links a↔b carry `bandwidth` bytes/ms with `latency` ms for `ms`. */
-  | { at: number; kind: "slow"; a: string; b: string; ms: number; bandwidth: number; latency: number };
+  | { at: number; kind: "slow"; a: string; b: string; ms: number; bandwidth: number; latency: number }
+  /** Flip one byte `afterBytes` from now on the connection between a and b
+   * (opt-in: TCP does not corrupt; the engine must drop just that connection). */
+  | { at: number; kind: "corrupt"; a: string; b: string; afterBytes: number };
 
 export interface Plan {
   /** Seeds the simulation's random source. */
@@ -83,6 +86,16 @@ export const faults = {
         ),
     };
   },
+  /** A corrupted byte (opt-in; not a fault TCP has). */
+  corrupt(a: string, b?: string | readonly string[], o: { afterBytes?: Range } = {}): FaultSpec {
+    return {
+      label: `corrupt(${a},${String(b ?? "*")})`,
+      arbitrary: (h) =>
+        fc.record({ at: fc.integer({ min: 0, max: h }), pair: pairArb(a, b), afterBytes: int(o.afterBytes ?? [0, 4096]) }).map(
+          ({ at, pair, afterBytes }): FaultEvent => ({ at, kind: "corrupt", a: pair[0], b: pair[1], afterBytes }),
+        ),
+    };
+  },
   /** A slow link for a while (a slow consumer: bandwidth in bytes/ms). */
   slow(a: string, b: string, o: { ms?: Range; bandwidth?: Range; latency?: Range } = {}): FaultSpec {
     return {
@@ -137,6 +150,8 @@ export function describeFault(f: FaultEvent): string {
       return `partition(${f.a}${f.oneWay ? "→" : "↔"}${f.b}) @${f.at}ms for ${f.ms}ms`;
     case "cut":
       return `cut(${f.a},${f.b}) @${f.at}ms after ${f.afterBytes} B`;
+    case "corrupt":
+      return `corrupt(${f.a},${f.b}) @${f.at}ms byte +${f.afterBytes}`;
     case "slow":
       return `slow(${f.a},${f.b}) @${f.at}ms for ${f.ms}ms at ${f.bandwidth} B/ms +${f.latency}ms`;
   }

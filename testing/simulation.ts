@@ -288,6 +288,17 @@ export class Simulation {
     return n;
   }
 
+  /** Flip one byte `afterBytes` from now on each connection between a and b (opt-in). */
+  corrupt(a: string, b = "*", afterBytes = 0): number {
+    let n = 0;
+    for (const w of [...this.get(a).life.wires]) {
+      if (b !== "*" && w.remote !== b) continue;
+      w.corruptAfter(afterBytes);
+      n++;
+    }
+    return n;
+  }
+
   /** Kill a node: its sockets vanish without closing handshakes, its timers
    * never fire, its peers see resets, its bound names are free. */
   kill(name: string): void {
@@ -348,6 +359,9 @@ export class Simulation {
         return;
       case "cut":
         this.cut(f.a, f.b, f.afterBytes);
+        return;
+      case "corrupt":
+        this.corrupt(f.a, f.b, f.afterBytes);
         return;
       case "slow": {
         const before = this.pairs(f.a, f.b).flatMap(([x, y]) => [this.network.link(x, y), this.network.link(y, x)]).map((l) => [l, l.latency, l.bandwidth] as const);

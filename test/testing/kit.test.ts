@@ -5,8 +5,8 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { Dealer, Router, Publisher, Subscriber } from "omq";
-import { PropertyFailure, type Plan, type Simulation, arb, checkDeterminism, describePlan, faults, parseReplay, plan, property, runCase } from "omq/testing";
+import { Dealer, Pull, Push, Router, Publisher, Subscriber } from "omq";
+import { CheckError, PropertyFailure, type Plan, type Simulation, Trace, arb, check, checkDeterminism, describePlan, faults, parseReplay, plan, property, runCase } from "omq/testing";
 
 /** A small system with timers, reconnects and ids: two DEALERs and a ROUTER, with a kill. */
 async function system(sim: Simulation): Promise<void> {
@@ -165,4 +165,60 @@ describe("omq/testing: the kit", () => {
     const samples = fc.sample(arb.topics({ maxTopics: 5 }), 300);
     expect(samples.some((ts) => ts.some((t) => ts.some((u) => u !== t && u.startsWith(t))))).toBe(true);
   }, 60_000);
+
+  it("check.atMostOnce and check.fifo judge real runs, and fail on what breaks them", async () => {
+    const sim = (await import("omq/testing")).simulation();
+    await sim.run(async () => {
+      const pull = sim.node("b").socket(Pull);
+      await pull.bind("sim://b:1");
+      const push = sim.node("a").socket(Push);
+      push.connect("sim://b:1");
+      for (let i = 0; i < 10; i++) await push.send(`m${i}`);
+      for (let i = 0; i < 10; i++) await pull.receive();
+      await push.send("m3"); // a retry: the same request twice
+      await pull.receive();
+    });
+    check.fifo(sim.trace, { from: "a", to: "b" });
+    expect(() => check.atMostOnce(sim.trace, "b")).toThrow(CheckError);
+    expect(() => check.atMostOnce(sim.trace, "b")).toThrow(/received "m3" twice/);
+    await sim.close();
+    const t = new Trace();
+    t.add({ t: 0, kind: "send", node: "a", socket: "s", key: "x" });
+    t.add({ t: 1, kind: "send", node: "a", socket: "s", key: "y" });
+    t.add({ t: 2, kind: "recv", node: "b", socket: "r", key: "y" });
+    t.add({ t: 3, kind: "recv", node: "b", socket: "r", key: "x" });
+    expect(() => check.fifo(t, { from: "a", to: "b" })).toThrow(/received "x" after "y"/);
+    check.atMostOnce(t, "b");
+  });
+
+  it("a corrupted byte (opt-in) ends that one connection with a protocol error; the socket serves on", async () => {
+    const sim = (await import("omq/testing")).simulation();
+    const errors: string[] = [];
+    await sim.run(async () => {
+      const r = sim.node("hub").socket(Router);
+      r.events.on("handshake:error:protocol", () => errors.push("protocol"));
+      r.events.on("disconnect", () => errors.push("disconnect"));
+      await r.bind("sim://hub:1");
+      const a = sim.node("a").socket(Dealer, { reconnectInterval: 100 });
+      const b = sim.node("b").socket(Dealer);
+      a.connect("sim://hub:1");
+      b.connect("sim://hub:1");
+      await a.send("a1");
+      await b.send("b1");
+      await r.receive();
+      await r.receive();
+      sim.corrupt("a", "hub", 0); // the flags byte of a's next frame: 0xff, a long command
+      await a.send("a2");
+      await sim.sleep(10);
+      await b.send("b2");
+      const [, m] = await r.receive();
+      expect(String(m)).toBe("b2");
+      await sim.sleep(500);
+      await a.send("a3");
+      expect(String((await r.receive())[1])).toBe("a3");
+    });
+    expect(errors).toContain("disconnect");
+    expect(sim.trace.of("connect").filter((c) => c.a === "a")).toHaveLength(2);
+    await sim.close();
+  });
 });

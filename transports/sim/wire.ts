@@ -24,6 +24,8 @@ interface Pair {
   cutAt: number | undefined;
   /** Cut: packets still in flight are lost. */
   broken: boolean;
+  /** Flip the bits of the byte at this offset (a corruption fault, opt-in). */
+  corruptAt: number | undefined;
 }
 
 function sysError(code: string, text: string): Error {
@@ -59,7 +61,7 @@ export class SimWire extends EventEmitter {
   ) {
     super();
     this.remoteAddress = remote;
-    this.pair = { bytes: 0, cutAt: undefined, broken: false };
+    this.pair = { bytes: 0, cutAt: undefined, broken: false, corruptAt: undefined };
     host.wires.add(this);
     // errors are reported through 'close' as well; an end nobody listens to must not throw
     this.on("error", () => {});
@@ -74,6 +76,12 @@ export class SimWire extends EventEmitter {
   cutAfter(n: number): void {
     if (n <= 0) this.cut();
     else this.pair.cutAt = this.pair.bytes + n;
+  }
+
+  /** Corrupt the byte `n` bytes from now (either way): not what TCP does,
+   * only for tests that ask (the engine must end just this connection). */
+  corruptAfter(n: number): void {
+    this.pair.corruptAt = this.pair.bytes + Math.max(0, n);
   }
 
   // --- the stream as the engine uses it
@@ -95,6 +103,11 @@ export class SimWire extends EventEmitter {
       // the engine reuses its slab once the callback runs: the packet owns a copy
       const bytes = Buffer.allocUnsafe(n);
       chunk.copy(bytes, 0, 0, n);
+      const c = p.corruptAt;
+      if (c !== undefined && c >= p.bytes - n && c < p.bytes) {
+        bytes[c - (p.bytes - n)]! ^= 0xff;
+        p.corruptAt = undefined;
+      }
       this.unacked += n;
       this.sendPacket({ kind: "data", bytes });
     }
