@@ -5,6 +5,9 @@ import * as pipeline from "./pipeline.js";
 import * as reqrep from "./reqrep-echo.js";
 import * as secure from "./secure-server.js";
 import * as threadPool from "./thread-pool.js";
+import * as clone from "./reliability/clone.js";
+import * as lazyPirate from "./reliability/lazy-pirate.js";
+import * as paranoidPirate from "./reliability/paranoid-pirate.js";
 import * as weather from "./weather-pubsub.js";
 
 const transports = ["inproc"];
@@ -20,6 +23,11 @@ for (const t of transports) {
   await asyncServer.main(t);
   if (t !== "inproc") await secure.main(t);
 }
+console.log("--- reliability patterns (examples/reliability) ---");
+const reliable = capability.tcp ? "tcp" : "inproc";
+await lazyPirate.main(reliable);
+await paranoidPirate.main(reliable);
+await clone.main(reliable);
 console.log("--- inproc between worker threads ---");
 await threadPool.main();
 console.log("all examples finished");
