@@ -279,24 +279,21 @@ export class Simulation {
 
   /** Break the connections between a and b after `afterBytes` more bytes. */
   cut(a: string, b = "*", afterBytes = 0): number {
-    let n = 0;
-    for (const w of [...this.get(a).life.wires]) {
-      if (b !== "*" && w.remote !== b) continue;
-      w.cutAfter(afterBytes);
-      n++;
-    }
-    return n;
+    const ws = this.wiresBetween(a, b);
+    for (const w of ws) w.cutAfter(afterBytes);
+    return ws.length;
   }
 
   /** Flip one byte `afterBytes` from now on each connection between a and b (opt-in). */
   corrupt(a: string, b = "*", afterBytes = 0): number {
-    let n = 0;
-    for (const w of [...this.get(a).life.wires]) {
-      if (b !== "*" && w.remote !== b) continue;
-      w.corruptAfter(afterBytes);
-      n++;
-    }
-    return n;
+    const ws = this.wiresBetween(a, b);
+    for (const w of ws) w.corruptAfter(afterBytes);
+    return ws.length;
+  }
+
+  /** a's ends of its live connections to b (any node: "*"). */
+  private wiresBetween(a: string, b: string): SimWire[] {
+    return [...this.get(a).life.wires].filter((w) => b === "*" || w.remote === b);
   }
 
   /** Kill a node: its sockets vanish without closing handshakes, its timers

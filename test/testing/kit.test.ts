@@ -6,31 +6,8 @@ import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Dealer, Pull, Push, Router, Publisher, Subscriber } from "omq";
+import { system } from "./fixtures/system.mjs";
 import { CheckError, PropertyFailure, type Plan, type Simulation, Trace, arb, check, checkDeterminism, describePlan, faults, parseReplay, plan, property, runCase } from "omq/testing";
-
-/** A small system with timers, reconnects and ids: two DEALERs and a ROUTER, with a kill. */
-async function system(sim: Simulation): Promise<void> {
-  sim.node("hub", async (n) => {
-    const r = n.socket(Router, { heartbeatInterval: 300 });
-    await r.bind("sim://hub:1");
-    for await (const [id, m] of r) await r.send([id!, `ack ${m}`]);
-  });
-  const got: string[] = [];
-  for (const name of ["a", "b"]) {
-    const node = sim.node(name);
-    const d = node.socket(Dealer, { heartbeatInterval: 300, reconnectInterval: 100, receiveTimeout: 2000 });
-    d.connect("sim://hub:1");
-    for (let i = 0; i < 3; i++) {
-      await d.send(`${name}${i}`);
-      try {
-        got.push(String((await d.receive())[0]));
-      } catch {
-        got.push("timeout");
-      }
-    }
-  }
-  sim.get("a").record("got", got);
-}
 
 const fixedPlan: Plan = { seed: 42, jitter: [3, 0, 7], faults: [{ at: 5, kind: "kill", node: "hub", restartAfter: 700 }, { at: 900, kind: "cut", a: "a", b: "*", afterBytes: 10 }] };
 
