@@ -73,6 +73,21 @@ class Incarnation implements SimHost {
   }
 }
 
+/** The end of a life: its connections vanish (peers see resets), its
+ * sockets close at once, its timers never fire. */
+function end(life: Incarnation): void {
+  life.alive = false;
+  for (const w of [...life.wires]) w.kill();
+  for (const s of [...life.sockets]) {
+    try {
+      (s as unknown as { linger: number }).linger = 0;
+      s.close();
+    } catch {
+      // a socket that cannot close cleanly is gone all the same
+    }
+  }
+}
+
 /** A machine of the simulation. Its factory runs at start and after every restart. */
 export class SimNode {
   /** @internal */ life: Incarnation;
@@ -303,16 +318,7 @@ export class Simulation {
     const life = n.life;
     if (!life.alive) return;
     this.trace.add({ t: this.now, kind: "kill", node: name });
-    life.alive = false;
-    for (const w of [...life.wires]) w.kill();
-    for (const s of [...life.sockets]) {
-      try {
-        (s as unknown as { linger: number }).linger = 0;
-        s.close();
-      } catch {
-        // a socket that cannot close cleanly is gone all the same
-      }
-    }
+    end(life);
   }
 
   /** Start a killed node again: its factory runs in a fresh context. */
@@ -386,19 +392,7 @@ export class Simulation {
     if (this.closed) return;
     this.closed = true;
     for (const t of this.faultTimers) this.queue.cancel(t);
-    for (const n of this.nodes.values()) {
-      const life = n.life;
-      life.alive = false;
-      for (const w of [...life.wires]) w.kill();
-      for (const s of [...life.sockets]) {
-        try {
-          (s as unknown as { linger: number }).linger = 0;
-          s.close();
-        } catch {
-          // already closed
-        }
-      }
-    }
+    for (const n of this.nodes.values()) end(n.life);
     await new Promise((r) => setImmediate(r));
   }
 
