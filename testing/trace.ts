@@ -66,19 +66,29 @@ export class Trace {
    * connection to `to` at the time (unsubscribed) — or pending.
    */
   fate(key: string, o: { to?: string } = {}): Fate {
-    const send = this.events.find((e) => e.kind === "send" && e.key === key) as Extract<TraceEvent, { kind: "send" }> | undefined;
-    if (send === undefined) return { status: "pending" };
-    const recvs = this.events.filter((e) => e.kind === "recv" && e.key === key && e.node !== send.node && (o.to === undefined || e.node === o.to)) as Extract<TraceEvent, { kind: "recv" }>[];
-    if (recvs.length > 0) return { status: "delivered", to: [...new Set(recvs.map((r) => r.node))], at: recvs[0]!.t };
+    const ev = this.events;
+    const at = ev.findIndex((e) => e.kind === "send" && e.key === key);
+    if (at < 0) return { status: "pending" };
+    const send = ev[at] as Extract<TraceEvent, { kind: "send" }>;
     const s = send.node;
-    for (const e of this.events) {
-      if (e.t < send.t) continue;
-      if (e.kind === "drop" && e.key === key && e.node === s) return { status: "dropped", reason: e.reason, at: e.t };
+    const to = new Set<string>();
+    let first = 0;
+    for (let i = at + 1; i < ev.length; i++) {
+      const e = ev[i]!;
+      if (e.kind === "recv" && e.key === key && e.node !== s && (o.to === undefined || e.node === o.to)) {
+        if (to.size === 0) first = e.t;
+        to.add(e.node);
+      }
     }
+    if (to.size > 0) return { status: "delivered", to: [...to], at: first };
+    // a socket's own drop is told before the send it belongs to (the tap hears of the send once the pattern took it)
+    for (const e of ev) {
+      if (e.kind === "drop" && e.key === key && e.node === s && e.t >= send.t) return { status: "dropped", reason: e.reason, at: e.t };
+    }
+    if (o.to !== undefined && !this.connectedBefore(s, o.to, at)) return { status: "dropped", reason: "unsubscribed", at: send.t };
     const touches = (a: string, b: string) => (a === s || b === s) && (o.to === undefined || a === o.to || b === o.to);
-    if (o.to !== undefined && !this.connectedAt(s, o.to, send.t)) return { status: "dropped", reason: "unsubscribed", at: send.t };
-    for (const e of this.events) {
-      if (e.t < send.t) continue;
+    for (let i = at + 1; i < ev.length; i++) {
+      const e = ev[i]!;
       if (e.kind === "break" && touches(e.a, e.b)) {
         const reason: LossReason = e.reason === "killed" ? "killed" : e.partition ? "partition" : "disconnect";
         return { status: "dropped", reason, at: e.t };
@@ -88,11 +98,11 @@ export class Trace {
     return { status: "pending" };
   }
 
-  /** Was there a live connection between nodes a and b at time t? */
-  connectedAt(a: string, b: string, t: number): boolean {
+  /** Was a connection between nodes a and b up just before event `index`? */
+  private connectedBefore(a: string, b: string, index: number): boolean {
     const live = new Set<number>();
-    for (const e of this.events) {
-      if (e.t > t) break;
+    for (let i = 0; i < index; i++) {
+      const e = this.events[i]!;
       if (e.kind === "connect" && ((e.a === a && e.b === b) || (e.a === b && e.b === a))) live.add(e.id);
       if (e.kind === "break") live.delete(e.id);
     }

@@ -279,4 +279,39 @@ describe("sim:// under the real engine", () => {
     expect(() => d.connect("sim://x:1")).toThrow(/simulation node/);
     d.close();
   });
+
+  it("fates: what a killed peer never read is 'killed'; what a partition cost a bound sender is 'partition'", async () => {
+    for (const fault of ["kill", "partition"] as const) {
+      const sim = simulation();
+      const recv: string[] = [];
+      const src = sim.node("src");
+      sim.node("sink", async (n) => {
+        const pull = n.socket(Pull, { heartbeatInterval: 200, heartbeatTimeout: 600, reconnectInterval: 100 });
+        pull.connect("sim://src:1");
+        for await (const [m] of pull) recv.push(String(m));
+      });
+      await sim.run(async () => {
+        const push = src.socket(Push, { heartbeatInterval: 200, heartbeatTimeout: 600 });
+        await push.bind("sim://src:1");
+        await sim.until(() => sim.trace.of("connect").length === 1, 1000);
+        await push.send("first");
+        await sim.until(() => recv.length === 1, 1000);
+        if (fault === "kill") {
+          await push.send("in flight");
+          sim.kill("sink");
+        } else {
+          sim.partition("src", "sink");
+          await push.send("in flight");
+          await sim.sleep(2000); // the heartbeats give up on the connection
+          sim.healLinks();
+        }
+        await sim.sleep(100);
+      });
+      expect(recv).toEqual(["first"]);
+      expect(sim.trace.fate("first", { to: "sink" })).toMatchObject({ status: "delivered", to: ["sink"] });
+      expect(sim.trace.fate("in flight", { to: "sink" })).toMatchObject({ status: "dropped", reason: fault === "kill" ? "killed" : "partition" });
+      await sim.close();
+    }
+  });
 });
+
