@@ -102,6 +102,12 @@ const CASES = [
     title: "PUSH→PULL inproc 4 KiB, worker thread → main thread (zeromq.js may abort)", size: 4 * KiB, count: [600_000, 20_000] },
   { id: "thread-64k", kind: "inproc", thread: true, knownCrash: { zeromq: "zeromq.js aborts (SIGABRT) in some runs with frames over 128 B across threads" },
     title: "PUSH→PULL inproc 64 KiB, worker thread → main thread (zeromq.js may abort)", size: 64 * KiB, count: [40_000, 2_000] },
+  // REQ in the main thread, REP in a worker thread, inproc (issue #13)
+  { id: "thread-rr-16", kind: "reqrep", thread: true, title: "REQ↔REP inproc 16 B, main thread ↔ worker thread", size: 16, count: [100_000, 5_000], warmup: [2_000, 200] },
+  { id: "thread-rr-4k", kind: "reqrep", thread: true, knownCrash: { zeromq: "zeromq.js aborts (SIGABRT) in some runs with frames over 128 B across threads" },
+    title: "REQ↔REP inproc 4 KiB, main thread ↔ worker thread (zeromq.js may abort)", size: 4 * KiB, count: [50_000, 3_000], warmup: [1_000, 200] },
+  { id: "thread-rr-64k", kind: "reqrep", thread: true, knownCrash: { zeromq: "zeromq.js aborts (SIGABRT) in some runs with frames over 128 B across threads" },
+    title: "REQ↔REP inproc 64 KiB, main thread ↔ worker thread (zeromq.js may abort)", size: 64 * KiB, count: [10_000, 1_000], warmup: [200, 50] },
   { id: "reqrep-16", kind: "reqrep", title: "REQ↔REP tcp 16 B round trip", size: 16, count: [40_000, 4_000], warmup: [1_000, 200] },
   // the same while a third process (bench/load.js) spins on a core: REQ, REP
   // and it share the machine's (2) cores
@@ -152,7 +158,7 @@ function metricOf(c) {
 // the processes whose CPU each kind reports, in the order shown ("a/b%")
 function cpuRolesOf(c) {
   if (c.kind === "pushpull") return ["sender", "receiver"];
-  if (c.kind === "inproc") return ["process"];
+  if (c.kind === "inproc" || c.thread) return ["process"];
   if (c.kind === "reqrep") return ["requester", "replier"];
   if (c.kind === "pubsub") return ["publisher", "subscriber"]; // subscriber: the mean of the subscribers'
   if (c.kind === "idlecpu") return ["receiver", "sender"];
@@ -348,6 +354,28 @@ async function runOnce(c, lib) {
       check(r.received === r.sent, `receiver got ${r.received} of ${r.sent} messages`);
       check(r.badSize === 0, `${r.badSize} messages had the wrong size`);
       return throughput(c, r, r, { cpu: { process: r.cpu }, processRssPeak: Math.max(r.maxRSS, r.rssPeakSampled), rssStart: r.rssStart });
+    });
+  }
+  if (c.kind === "reqrep" && c.thread) {
+    return supervise(async (spawn) => {
+      const warmup = countOf(c, "warmup");
+      const w = spawn(lib, "threadReqRep", { size, count, warmup, maxMs: c.maxMs ?? MAX_MS });
+      const r = await w.wait("result");
+      check(r.roundTrips > 0, "no round trip completed");
+      check(r.badSize === 0, `${r.badSize} replies had the wrong size`);
+      check(r.echoed === warmup + r.roundTrips, `the REP echoed ${r.echoed} requests, the REQ made ${warmup + r.roundTrips}`);
+      const L = r.latencyUs;
+      return {
+        messages: r.roundTrips,
+        capped: r.capped,
+        p50Us: L.p50,
+        p99Us: L.p99,
+        p999Us: L.p999,
+        latencyUs: L,
+        roundTripsPerSec: r.roundTrips / (r.totalMs / 1000),
+        reqCpuPct: r.cpu.pct,
+        cpu: { process: r.cpu },
+      };
     });
   }
   if (c.kind === "reqrep") {

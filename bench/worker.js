@@ -330,57 +330,7 @@ const roles = {
     report({ type: "ready" });
     const { endpoint } = await waitCmd("connect");
     sock.connect(endpoint);
-    const buf = dataBuf(args.size);
-    status.phase = "warmup";
-    for (let i = 0; i < args.warmup; i++) {
-      await sock.send(buf);
-      await sock.receive();
-    }
-    // the REP measures its CPU from here to CPU_STOP
-    await sock.send(CPU_START);
-    await sock.receive();
-    report({ type: "measuring" }); // run.js starts the busy process's CPU meter
-    status.phase = "measuring";
-    const lat = new Float64Array(args.count);
-    const stopCpu = cpuMeter();
-    const tStart = performance.now();
-    const deadline = tStart + args.maxMs;
-    let n = 0;
-    let badSize = 0;
-    while (n < args.count) {
-      const a = process.hrtime.bigint();
-      await sock.send(buf);
-      const [reply] = await sock.receive();
-      lat[n++] = Number(process.hrtime.bigint() - a) / 1000; // µs
-      if (reply.length !== args.size) badSize++;
-      status.sent = status.received = n;
-      if ((n & 63) === 0 && performance.now() > deadline) break;
-    }
-    const totalMs = performance.now() - tStart;
-    const cpu = stopCpu();
-    status.phase = "stopping the replier's CPU meter";
-    await sock.send(CPU_STOP);
-    await sock.receive();
-    // median of each tenth of the run, in order: shows drift over the run
-    const p50ByTenth = [];
-    for (let k = 0; k < 10; k++) {
-      const part = lat.slice(Math.floor((k * n) / 10), Math.floor(((k + 1) * n) / 10)).sort();
-      if (part.length) p50ByTenth.push(part[Math.floor(part.length / 2)]);
-    }
-    const sorted = lat.subarray(0, n).sort();
-    const q = (p) => sorted[Math.min(n - 1, Math.floor(p * n))];
-    let sum = 0;
-    for (let i = 0; i < n; i++) sum += sorted[i];
-    report({
-      type: "result",
-      roundTrips: n,
-      requested: args.count,
-      capped: n < args.count,
-      totalMs,
-      badSize,
-      cpu,
-      latencyUs: { min: sorted[0], p50: q(0.5), p90: q(0.9), p99: q(0.99), p999: q(0.999), max: sorted[n - 1], mean: sum / n, p50ByTenth },
-    });
+    report(await timeRoundTrips(sock));
     status.phase = "done";
   },
 
@@ -718,6 +668,107 @@ roles.threadPush = async function threadPush() {
   const s = await sendLoop(push, dataBuf(args.size), args.count, args.maxMs);
   await push.send(END);
   parentPort.postMessage({ sent: s.sent, sendMs: s.sendMs, capped: s.capped });
+};
+
+// REQ's side of a round-trip case: warm up, bracket the timed part with the
+// replier's CPU markers, time each round trip; the result record.
+async function timeRoundTrips(sock) {
+  const buf = dataBuf(args.size);
+  status.phase = "warmup";
+  for (let i = 0; i < args.warmup; i++) {
+    await sock.send(buf);
+    await sock.receive();
+  }
+  // the REP measures its CPU from here to CPU_STOP
+  await sock.send(CPU_START);
+  await sock.receive();
+  report({ type: "measuring" }); // run.js starts the busy process's CPU meter
+  status.phase = "measuring";
+  const lat = new Float64Array(args.count);
+  const stopCpu = cpuMeter();
+  const tStart = performance.now();
+  const deadline = tStart + args.maxMs;
+  let n = 0;
+  let badSize = 0;
+  while (n < args.count) {
+    const a = process.hrtime.bigint();
+    await sock.send(buf);
+    const [reply] = await sock.receive();
+    lat[n++] = Number(process.hrtime.bigint() - a) / 1000; // µs
+    if (reply.length !== args.size) badSize++;
+    status.sent = status.received = n;
+    if ((n & 63) === 0 && performance.now() > deadline) break;
+  }
+  const totalMs = performance.now() - tStart;
+  const cpu = stopCpu();
+  status.phase = "stopping the replier's CPU meter";
+  await sock.send(CPU_STOP);
+  await sock.receive();
+  // median of each tenth of the run, in order: shows drift over the run
+  const p50ByTenth = [];
+  for (let k = 0; k < 10; k++) {
+    const part = lat.slice(Math.floor((k * n) / 10), Math.floor(((k + 1) * n) / 10)).sort();
+    if (part.length) p50ByTenth.push(part[Math.floor(part.length / 2)]);
+  }
+  const sorted = lat.subarray(0, n).sort();
+  const q = (p) => sorted[Math.min(n - 1, Math.floor(p * n))];
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += sorted[i];
+  return {
+    type: "result",
+    roundTrips: n,
+    requested: args.count,
+    capped: n < args.count,
+    totalMs,
+    badSize,
+    cpu,
+    latencyUs: { min: sorted[0], p50: q(0.5), p90: q(0.9), p99: q(0.99), p999: q(0.999), max: sorted[n - 1], mean: sum / n, p50ByTenth },
+  };
+}
+
+// REQ in this process's main thread, REP in a worker thread, over inproc
+// (zeromq: its default context, shared by threads; omq: the same).
+roles.threadReqRep = async function threadReqRep() {
+  const { Worker } = await import("node:worker_threads");
+  const address = `inproc://omq-bench-threadrr-${process.pid}`;
+  const w = new Worker(new URL(import.meta.url), { argv: [libName, "threadRep", JSON.stringify({ ...args, endpoint: address })] });
+  const fromWorker = [];
+  let wake = null;
+  w.on("message", (m) => {
+    fromWorker.push(m);
+    wake?.();
+  });
+  const failed = new Promise((_, rej) => w.on("error", rej));
+  const next = () =>
+    Promise.race([
+      failed,
+      new Promise((res) => {
+        const take = () => (fromWorker.length > 0 ? res(fromWorker.shift()) : (wake = take));
+        take();
+      }),
+    ]);
+  await next(); // bound
+  const sock = track(new lib.Request({ linger: 0 }));
+  sock.connect(address);
+  report({ type: "ready" });
+  const r = await timeRoundTrips(sock);
+  w.postMessage("count?");
+  const { received } = await next();
+  report({ ...r, echoed: received });
+  await w.terminate();
+  status.phase = "done";
+};
+roles.threadRep = async function threadRep() {
+  const { parentPort } = await import("node:worker_threads");
+  const sock = track(new lib.Reply({ linger: 0 }));
+  await sock.bind(args.endpoint);
+  let received = 0;
+  parentPort.on("message", () => parentPort.postMessage({ received }));
+  parentPort.postMessage("bound");
+  for await (const [msg] of sock) {
+    if (msg.length === args.size) received++;
+    await sock.send(msg);
+  }
 };
 
 const run = roles[role];
