@@ -5,8 +5,12 @@
 import "./index.js";
 import { registerTransport } from "./lib/core/transport.js";
 import { simTransport } from "./transports/sim/index.js";
+import { loadSodium } from "./lib/zmtp/mechanisms/sodium.js";
 
 registerTransport(simTransport);
+// CURVE's cryptography loads with a real dynamic import, which virtual time
+// would not wait for: have it loaded before any simulation runs
+await loadSodium().catch(() => {});
 
 export { Simulation, SimNode, SimulationError, Coverage, simulation } from "./testing/simulation.js";
 export type { SimulationOptions } from "./testing/simulation.js";

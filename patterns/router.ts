@@ -88,7 +88,10 @@ export class RouterPattern implements Pattern, PipeSink {
 
   send(msg: Msg): SendResult {
     // a lone id frame is malformed: libzmq drops it, even with mandatory
-    if (msg.length < 2) return "dropped";
+    if (msg.length < 2) {
+      this.host.dropped(msg, "unroutable");
+      return "dropped";
+    }
     const mandatory = this.host.options.mandatory;
     const pipe = this.table.get(msg[0]!);
     if (pipe === undefined) {

@@ -59,7 +59,7 @@ export class XSubPattern implements Pattern, PipeSink {
 
   private sendToAll(msg: Msg): void {
     const ps = this.pipes;
-    for (let i = 0; i < ps.length; i++) ps[i]!.write(i === 0 ? msg : msg.slice());
+    for (let i = 0; i < ps.length; i++) if (!ps[i]!.write(i === 0 ? msg : msg.slice())) this.host.dropped(msg, "hwm");
   }
 
   /** subscribe()/unsubscribe() on SUB, and subscription messages on XSUB. */

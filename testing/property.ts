@@ -76,7 +76,8 @@ export async function runCase<I>(body: (sim: Simulation, input: I) => Promise<vo
 /** Run the same case twice; throws if the traces differ. Returns the hash. */
 export async function checkDeterminism<I>(body: (sim: Simulation, input: I) => Promise<void> | void, p: Plan, input: I, o: SimulationOptions = {}): Promise<string> {
   const a = await runCase(body, p, input, o);
-  const b = await runCase(body, p, input, o);
+  // the second run's sometimes() must not count twice
+  const b = await runCase(body, p, input, { ...o, coverage: new Coverage() });
   if (a !== b) throw new Error(`non-determinism detected: the same plan gave trace ${a} then ${b} (Math.random, Date.now, real timers or I/O in the code under test?)`);
   return a;
 }
@@ -106,6 +107,9 @@ export async function property<I = undefined>(body: (sim: Simulation, input: I) 
     const [p, input] = d.counterexample ?? [undefined, undefined];
     const r: Replay | undefined = d.counterexamplePath === null ? undefined : { seed: d.seed, path: d.counterexamplePath, ...(p ? { plan: p } : {}) };
     const line = r === undefined ? "" : REPLAY_PREFIX + JSON.stringify(r);
+    // a replay regenerates its case from seed and path: a changed arbitrary
+    // (or fast-check) gives another case; say so rather than mislead
+    const drifted = replay?.plan !== undefined && p !== undefined && JSON.stringify(replay.plan) !== JSON.stringify(p);
     const err = d.errorInstance;
     const lines = [
       `omq/testing: property failed after ${d.numRuns} run(s), shrunk ${d.numShrinks} time(s)`,
@@ -113,6 +117,7 @@ export async function property<I = undefined>(body: (sim: Simulation, input: I) 
       ...(input === undefined ? [] : [`  input: ${fc.stringify(input)}`]),
       `  error: ${err instanceof Error ? err.message.split("\n").join("\n         ") : String(err)}`,
       `  ${line}`,
+      ...(drifted ? [`  note: the replayed plan differs from the one in the replay line (${describePlan(replay!.plan!)}): the arbitraries changed since`] : []),
     ];
     if (line) console.error(line);
     throw new PropertyFailure(lines.join("\n"), r, p, input, err);

@@ -9,7 +9,7 @@ import { Context } from "../lib/core/context.js";
 import type { Msg } from "../lib/core/message.js";
 import type { MessageTap } from "../lib/core/tap.js";
 import type { Socket } from "../lib/api/socket.js";
-import { type SimHost, SimNetwork, type SimWire, attachSimContext } from "../transports/sim/index.js";
+import { type Link, type LinkSpeed, type SimHost, SimNetwork, type SimWire, attachSimContext } from "../transports/sim/index.js";
 import { History } from "./history.js";
 import { type FaultEvent, type Plan, describeFault } from "./plan.js";
 import { seededRandom } from "./random.js";
@@ -50,6 +50,12 @@ export class SimulationError extends Error {
     super(message);
     this.name = "SimulationError";
   }
+}
+
+interface Watcher {
+  cond: () => boolean;
+  resolve: () => void;
+  timer: VirtualTimer | undefined;
 }
 
 type SocketClass<S> = new (options?: Record<string, unknown>) => S;
@@ -158,6 +164,7 @@ export class Simulation {
   private socketCount = 0;
   private tapChanges = 0;
   private readonly failures: unknown[] = [];
+  private readonly watchers = new Set<Watcher>();
   private closed = false;
 
   constructor(o: SimulationOptions = {}) {
@@ -233,6 +240,7 @@ export class Simulation {
     const limit = this.now + this.maxTime;
     for (;;) {
       await this.settle();
+      if (this.watchers.size > 0 && this.checkWatchers()) continue;
       if (this.failures.length > 0) throw this.failures[0];
       if (done) break;
       const at = this.queue.peekTime();
@@ -249,27 +257,37 @@ export class Simulation {
     return this.clock.sleep(ms);
   }
 
-  /** Run until `cond()` holds, checking after every event; rejects after `within` ms. */
-  async until(cond: () => boolean, within = this.maxTime): Promise<void> {
-    const deadline = this.now + within;
-    while (!cond()) {
-      if (this.now >= deadline) throw new SimulationError(`condition not reached within ${within} ms`, "ETIMEDOUT");
-      await this.clock.sleep(Math.min(10, deadline - this.now));
-    }
+  /** Resolves once `cond()` holds (checked whenever the simulation has
+   * settled, after every event); rejects after `within` ms. */
+  until(cond: () => boolean, within = this.maxTime): Promise<void> {
+    if (cond()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const w: Watcher = { cond, resolve, timer: undefined };
+      w.timer = this.queue.schedule(this.now + within, () => {
+        this.watchers.delete(w);
+        reject(new SimulationError(`condition not reached within ${within} ms`, "ETIMEDOUT"));
+      });
+      this.watchers.add(w);
+    });
   }
 
   // --- faults (the plan's are applied at their times; these are for tests that drive faults by hand)
 
-  /** Packets between a and b (or from a to b only) wait until heal. */
-  partition(a: string, b = "*", o: { oneWay?: boolean } = {}): void {
+  /** Packets between a and b (or from a to b only) wait until heal; returns
+   * the links it holds, for unpartition(). */
+  partition(a: string, b = "*", o: { oneWay?: boolean } = {}): Link[] {
     this.trace.add({ t: this.now, kind: "fault", node: a, text: `partition ${a}${o.oneWay ? "→" : "↔"}${b}` });
-    for (const [x, y] of this.pairs(a, b)) {
-      this.network.link(x, y).partitioned = true;
-      if (!o.oneWay) this.network.link(y, x).partitioned = true;
-    }
+    const links = this.pairs(a, b).flatMap(([x, y]) => (o.oneWay ? [this.network.link(x, y)] : [this.network.link(x, y), this.network.link(y, x)]));
+    for (const l of links) l.partitions++;
+    return links;
   }
 
-  /** End partitions (all, or between a and b) and restore links. */
+  /** End one partition (what partition() returned); others may still hold the links. */
+  unpartition(links: Link[]): void {
+    for (const l of links) this.network.unpartition(l);
+  }
+
+  /** End every partition (all, or between a and b). */
   healLinks(a?: string, b = "*"): void {
     const links = a === undefined ? this.network.allLinks() : this.pairs(a, b).flatMap(([x, y]) => [this.network.link(x, y), this.network.link(y, x)]);
     for (const l of links) this.network.heal(l);
@@ -280,13 +298,15 @@ export class Simulation {
   heal(): this {
     for (const t of this.faultTimers) this.queue.cancel(t);
     for (const l of this.network.allLinks()) {
-      l.bandwidth = Infinity;
-      l.latency = this.network.o.latency;
+      l.reset({ latency: this.network.o.latency, bandwidth: Infinity });
       this.network.heal(l);
     }
     for (const n of this.nodes.values()) {
       if (!n.life.alive) this.restart(n.name);
-      n.life.pausedUntil = 0;
+      else if (n.life.pausedUntil > this.now) {
+        n.life.pausedUntil = 0;
+        this.queue.resume(n.life);
+      }
     }
     this.trace.add({ t: this.now, kind: "fault", node: "*", text: "heal" });
     return this;
@@ -338,12 +358,14 @@ export class Simulation {
 
   /** Set latency and bandwidth (bytes/ms) of the links between a and b. */
   setLink(a: string, b: string, o: { latency?: number; bandwidth?: number }): void {
-    for (const [x, y] of this.pairs(a, b)) {
-      for (const l of [this.network.link(x, y), this.network.link(y, x)]) {
-        if (o.latency !== undefined) l.latency = o.latency;
-        if (o.bandwidth !== undefined) l.bandwidth = o.bandwidth;
-      }
-    }
+    const set: Partial<LinkSpeed> = {};
+    if (o.latency !== undefined) set.latency = o.latency;
+    if (o.bandwidth !== undefined) set.bandwidth = o.bandwidth;
+    for (const l of this.linksBetween(a, b)) l.setBase(set);
+  }
+
+  private linksBetween(a: string, b: string): Link[] {
+    return this.pairs(a, b).flatMap(([x, y]) => [this.network.link(x, y), this.network.link(y, x)]);
   }
 
   private apply(f: FaultEvent): void {
@@ -356,10 +378,11 @@ export class Simulation {
       case "pause":
         this.pause(f.node, f.ms);
         return;
-      case "partition":
-        this.partition(f.a, f.b, { oneWay: f.oneWay === true });
-        this.faultTimers.push(this.queue.schedule(this.now + f.ms, () => this.healLinks(f.a, f.b)));
+      case "partition": {
+        const links = this.partition(f.a, f.b, { oneWay: f.oneWay === true });
+        this.faultTimers.push(this.queue.schedule(this.now + f.ms, () => this.unpartition(links)));
         return;
+      }
       case "cut":
         this.cut(f.a, f.b, f.afterBytes);
         return;
@@ -367,14 +390,11 @@ export class Simulation {
         this.corrupt(f.a, f.b, f.afterBytes);
         return;
       case "slow": {
-        const before = this.pairs(f.a, f.b).flatMap(([x, y]) => [this.network.link(x, y), this.network.link(y, x)]).map((l) => [l, l.latency, l.bandwidth] as const);
-        this.setLink(f.a, f.b, { latency: f.latency, bandwidth: f.bandwidth });
+        // overlapping slow faults stack: each one's end takes away only its own speed
+        const held = this.linksBetween(f.a, f.b).map((l) => [l, l.pushOverride({ latency: f.latency, bandwidth: f.bandwidth })] as const);
         this.faultTimers.push(
           this.queue.schedule(this.now + f.ms, () => {
-            for (const [l, lat, bw] of before) {
-              l.latency = lat;
-              l.bandwidth = bw;
-            }
+            for (const [l, it] of held) l.dropOverride(it);
           }),
         );
         return;
@@ -441,6 +461,19 @@ export class Simulation {
         // a killed life's code fails as its sockets close under it: expected
         if (life.alive && !this.closed) this.failures.push(e);
       });
+  }
+
+  /** Resolve the watchers whose condition holds; true if any did. */
+  private checkWatchers(): boolean {
+    let any = false;
+    for (const w of [...this.watchers]) {
+      if (!w.cond()) continue;
+      this.watchers.delete(w);
+      this.queue.cancel(w.timer);
+      w.resolve();
+      any = true;
+    }
+    return any;
   }
 
   private activity(): number {

@@ -85,7 +85,10 @@ export class Trace {
     for (const e of ev) {
       if (e.kind === "drop" && e.key === key && e.node === s && e.t >= send.t) return { status: "dropped", reason: e.reason, at: e.t };
     }
-    if (o.to !== undefined && !this.connectedBefore(s, o.to, at)) return { status: "dropped", reason: "unsubscribed", at: send.t };
+    // a PUB drops what it cannot deliver (no connection yet, no matching
+    // subscription there): other senders queue, so no connection is no reason
+    const publishes = /\/X?Publisher#/.test(send.socket);
+    if (o.to !== undefined && publishes && !this.connectedBefore(s, o.to, at)) return { status: "dropped", reason: "unsubscribed", at: send.t };
     const touches = (a: string, b: string) => (a === s || b === s) && (o.to === undefined || a === o.to || b === o.to);
     for (let i = at + 1; i < ev.length; i++) {
       const e = ev[i]!;
@@ -95,6 +98,9 @@ export class Trace {
       }
       if (e.kind === "kill" && (e.node === s || e.node === o.to)) return { status: "dropped", reason: "killed", at: e.t };
     }
+    // delivered to others but not to `to`, over a connection that stayed up:
+    // that subscriber's filter did not match (the PUB reports no per-peer drop)
+    if (o.to !== undefined && publishes) return { status: "dropped", reason: "unsubscribed", at: send.t };
     return { status: "pending" };
   }
 

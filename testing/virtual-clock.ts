@@ -8,6 +8,8 @@ import type { Clock, Timer } from "../lib/core/clock.js";
 /** One scheduled callback. */
 export class VirtualTimer implements Timer {
   cancelled = false;
+  /** Moved to its owner's resume time by a pause. */
+  deferred = false;
   constructor(
     public at: number,
     public seq: number,
@@ -81,9 +83,11 @@ export class EventQueue {
       if (o.pausedUntil > this.now) {
         t.at = o.pausedUntil;
         t.seq = this.seq++;
+        t.deferred = true;
         this.push(t);
         return;
       }
+      t.deferred = false;
     }
     if (t.every > 0) {
       t.at = this.now + t.every;
@@ -91,6 +95,22 @@ export class EventQueue {
       this.push(t);
     }
     t.fn();
+  }
+
+  /** `owner` resumes early: what its pause deferred runs now, in its order. */
+  resume(owner: ClockOwner): void {
+    const moved = this.heap.filter((t) => t.deferred && t.owner === owner && !t.cancelled).sort((x, y) => x.at - y.at || x.seq - y.seq);
+    if (moved.length === 0) return;
+    const rest = this.heap.filter((t) => !moved.includes(t));
+    this.heap = [];
+    for (const t of rest) this.push(t);
+    for (const t of moved) {
+      t.at = this.now;
+      t.seq = this.seq++;
+      t.deferred = false;
+      this.push(t);
+    }
+    this.changes++;
   }
 
   private push(t: VirtualTimer): void {

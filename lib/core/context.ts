@@ -82,9 +82,7 @@ export class Context {
   private handle: SharedContext | undefined;
   /** Open sockets, for maxSockets. */
   sockets = 0;
-  /** omq: the time and random source of this context's sockets (a
-   * simulation's virtual clock under omq/testing). Set before any socket. */
-  clock: Clock = systemClock;
+  private clockValue: Clock = systemClock;
   /** omq: told of every message this context's sockets send, receive or
    * drop, and of sockets opening and closing (omq/testing's trace). */
   tap: MessageTap | undefined;
@@ -121,6 +119,17 @@ export class Context {
     if (map === undefined) localMaps.set(handle.omqSharedContext, (map = this.inproc));
     this.inproc = map;
     this.remote = sharing.remote(handle, map);
+  }
+
+  /** omq: the time and random source of this context's sockets (a
+   * simulation's virtual clock under omq/testing); settable only while the
+   * context has no socket (their timers belong to the clock they started on). */
+  get clock(): Clock {
+    return this.clockValue;
+  }
+  set clock(c: Clock) {
+    if (this.sockets > 0) throw zmqError("EBUSY", "a context's clock is set before its first socket");
+    this.clockValue = c;
   }
 
   /** When false, new sockets default to linger 0 (zeromq.js). */

@@ -313,5 +313,128 @@ describe("sim:// under the real engine", () => {
       await sim.close();
     }
   });
+
+  it("a cut at a byte: what was written up to it arrives, the rest is lost, both ends see a reset", async () => {
+    const sim = simulation();
+    const recv: string[] = [];
+    sim.node("b", async (n) => {
+      const pull = n.socket(Pull);
+      await pull.bind("sim://b:1");
+      for await (const [m] of pull) recv.push(String(m));
+    });
+    const a = sim.node("a");
+    await sim.run(async () => {
+      const push = a.socket(Push, { reconnectInterval: 100 });
+      push.connect("sim://b:1");
+      await push.send("m0");
+      await sim.until(() => recv.length === 1, 1000);
+      sim.cut("a", "b", 5); // m1 is 4 bytes on the wire (flags, size, "m1"): m1 passes, m2 does not
+      await push.send("m1");
+      await sim.sleep(0);
+      await push.send("m2");
+      await sim.sleep(1000);
+    });
+    expect(recv.slice(0, 2)).toEqual(["m0", "m1"]);
+    expect(sim.trace.of("break").map((b) => b.reason)).toEqual(["cut"]);
+    await sim.close();
+  });
+
+  it("overlapping partitions end one by one; heal() resumes a paused node at once", async () => {
+    const sim = simulation();
+    const got: number[] = [];
+    sim.node("b", async (n) => {
+      const pull = n.socket(Pull);
+      await pull.bind("sim://b:1");
+      for await (const _ of pull) got.push(sim.now);
+    });
+    const a = sim.node("a");
+    await sim.run(async () => {
+      const push = a.socket(Push);
+      push.connect("sim://b:1");
+      await sim.sleep(10);
+      const first = sim.partition("a", "b");
+      sim.partition("a", "b");
+      sim.unpartition(first);
+      await push.send("held");
+      await sim.sleep(100);
+      expect(got).toEqual([]); // the second partition still holds the link
+      sim.pause("b", 100_000);
+      sim.heal();
+      await sim.until(() => got.length === 1, 1000);
+    });
+    expect(got[0]).toBeLessThan(1000);
+    await sim.close();
+  });
+
+  it("a SYN waiting on a paused listener that is killed meanwhile is refused; the dialer retries and meets the restarted node", async () => {
+    const sim = simulation();
+    const recv: string[] = [];
+    sim.node("srv", async (n) => {
+      const p = n.socket(Pull);
+      await p.bind("sim://srv:1");
+      for await (const [m] of p) recv.push(String(m));
+    });
+    const cli = sim.node("cli");
+    await sim.run(async () => {
+      await sim.sleep(10);
+      sim.pause("srv", 100);
+      const push = cli.socket(Push, { reconnectInterval: 50 });
+      push.connect("sim://srv:1");
+      await sim.sleep(50);
+      sim.kill("srv");
+      await sim.sleep(20);
+      sim.restart("srv");
+      await push.send("hello");
+      await sim.until(() => recv.length === 1, 5000);
+    });
+    expect(recv).toEqual(["hello"]);
+    await sim.close();
+  });
+
+  it("CURVE over sim:// runs the same every time (its cryptography is loaded before any run)", async () => {
+    const { curveKeyPair } = await import("omq");
+    const server = curveKeyPair();
+    const client = curveKeyPair();
+    const once = async () => {
+      const sim = simulation();
+      sim.node("srv", async (n) => {
+        const r = n.socket(Reply, { curveServer: true, curveSecretKey: server.secretKey });
+        await r.bind("sim://srv:1");
+        for await (const [m] of r) await r.send(`re:${m}`);
+      });
+      const c = sim.node("cli");
+      const out = await sim.run(async () => {
+        const q = c.socket(Request, { curveServerKey: server.publicKey, curvePublicKey: client.publicKey, curveSecretKey: client.secretKey });
+        q.connect("sim://srv:1");
+        await q.send("x");
+        return String((await q.receive())[0]);
+      });
+      const r = [out, sim.now, sim.trace.hash(), sim.trace.of("break").length];
+      await sim.close();
+      return r;
+    };
+    const first = await once();
+    expect(first[0]).toBe("re:x");
+    expect(first[3]).toBe(0);
+    expect(await once()).toEqual(first);
+  });
+
+  it("code of a killed node connects nowhere", async () => {
+    const sim = simulation();
+    const a = sim.node("a");
+    sim.node("b", async (n) => {
+      await n.socket(Pull).bind("sim://b:1");
+    });
+    await sim.run(async () => {
+      const ctx = a.context;
+      sim.kill("a");
+      const push = new Push({ context: ctx, reconnectInterval: 10 });
+      push.connect("sim://b:1");
+      await sim.sleep(100);
+      push.close();
+    });
+    expect(sim.trace.of("connect")).toHaveLength(0);
+    await sim.close();
+  });
 });
 

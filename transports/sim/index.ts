@@ -14,7 +14,7 @@ import type { SimHost, SimListener, SimNetwork } from "./network.js";
 import type { SimWire } from "./wire.js";
 
 export { SimNetwork, Link } from "./network.js";
-export type { SimHost, BreakReason, NetworkObserver } from "./network.js";
+export type { SimHost, BreakReason, NetworkObserver, LinkSpeed } from "./network.js";
 export { SimWire } from "./wire.js";
 
 interface Placement {

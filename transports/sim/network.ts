@@ -17,16 +17,24 @@ export interface SimHost extends ClockOwner {
   readonly wires: Set<SimWire>;
 }
 
+export interface LinkSpeed {
+  latency: number;
+  bandwidth: number;
+}
+
 /** One direction between two nodes. */
 export class Link {
-  /** Virtual ms a packet takes (before jitter). */
+  /** Virtual ms a packet takes (before jitter): the latest override's, else the base. */
   latency: number;
   /** Bytes per virtual ms (Infinity: no limit). */
   bandwidth = Infinity;
-  /** Packets arriving now wait for heal() (a partition or a clog). */
-  partitioned = false;
+  /** Partitions in force (overlapping ones end one by one). */
+  partitions = 0;
   private busyUntil = 0;
   readonly held: Array<() => void> = [];
+  /** What setLink chose; temporary slow faults stack above it. */
+  base: LinkSpeed;
+  private readonly overrides: LinkSpeed[] = [];
 
   constructor(
     readonly from: string,
@@ -34,6 +42,44 @@ export class Link {
     latency: number,
   ) {
     this.latency = latency;
+    this.base = { latency, bandwidth: Infinity };
+  }
+
+  /** Packets arriving now wait for the partitions to end. */
+  get partitioned(): boolean {
+    return this.partitions > 0;
+  }
+
+  setBase(o: Partial<LinkSpeed>): void {
+    this.base = { ...this.base, ...o };
+    this.apply();
+  }
+
+  /** A temporary speed (a slow fault) until dropOverride(it). */
+  pushOverride(o: LinkSpeed): LinkSpeed {
+    const it = { ...o };
+    this.overrides.push(it);
+    this.apply();
+    return it;
+  }
+
+  dropOverride(it: LinkSpeed): void {
+    const i = this.overrides.indexOf(it);
+    if (i >= 0) this.overrides.splice(i, 1);
+    this.apply();
+  }
+
+  /** Back to `base` with no overrides. */
+  reset(base: LinkSpeed): void {
+    this.overrides.length = 0;
+    this.base = { ...base };
+    this.apply();
+  }
+
+  private apply(): void {
+    const s = this.overrides[this.overrides.length - 1] ?? this.base;
+    this.latency = s.latency;
+    this.bandwidth = s.bandwidth;
   }
 
   /** When a packet of `bytes` sent now arrives. */
@@ -102,9 +148,14 @@ export class SimNetwork {
     return [...this.links.values()];
   }
 
-  /** Release what a partition held (in order) and let packets through again. */
+  /** One partition of `l` ends; the last one releases what was held (in order). */
+  unpartition(l: Link): void {
+    if (l.partitions > 0 && --l.partitions === 0) for (const f of l.held.splice(0)) f();
+  }
+
+  /** Every partition of `l` ends at once. */
   heal(l: Link): void {
-    l.partitioned = false;
+    l.partitions = 0;
     for (const f of l.held.splice(0)) f();
   }
 
@@ -120,6 +171,8 @@ export class SimNetwork {
   /** Open a connection from `host` to `address`: the dialing end, which
    * emits 'connect' once the SYN-ACK is back, or 'error' (ECONNREFUSED). */
   dial(host: SimHost, address: string): SimWire {
+    // the code of a killed node may still run for a moment: it connects nowhere
+    if (!host.alive) throw Object.assign(new Error(`node ${host.name} is not running`), { code: "ENETDOWN" });
     const id = this.nextConnection++;
     const target = address.slice(0, address.lastIndexOf(":")) || address;
     const client = new SimWire(this, host, target, id, true);
@@ -131,8 +184,9 @@ export class SimNetwork {
         return;
       }
       if (l.node.pausedUntil > this.q.now) {
-        // a paused process accepts when it runs again
-        this.q.schedule(l.node.pausedUntil, syn, l.node);
+        // a paused process accepts when it runs again (the SYN itself belongs
+        // to nobody: if the listener dies meanwhile, the dialer is refused)
+        this.q.schedule(l.node.pausedUntil, syn);
         return;
       }
       const server = new SimWire(this, l.node, host.name, id, false);

@@ -22,8 +22,10 @@ interface Pair {
   bytes: number;
   /** Break the connection once `bytes` reaches this (a cut fault). */
   cutAt: number | undefined;
-  /** Cut: packets still in flight are lost. */
+  /** Cut: the other end takes only the cutting end's packets below
+   * `allowBelow` (sent before the cut point), then its reset. */
   broken: boolean;
+  allowBelow: number;
   /** Flip the bits of the byte at this offset (a corruption fault, opt-in). */
   corruptAt: number | undefined;
 }
@@ -36,7 +38,8 @@ export class SimWire extends EventEmitter {
   peer: SimWire | undefined;
   private pair: Pair;
   private sendSeq = 0;
-  private expect = 0;
+  /** The next sequence number to take (read by a cut on the other end). */
+  expect = 0;
   private readonly early = new Map<number, Packet>();
   private paused = false;
   private readonly inbox: Buffer[] = [];
@@ -61,7 +64,7 @@ export class SimWire extends EventEmitter {
   ) {
     super();
     this.remoteAddress = remote;
-    this.pair = { bytes: 0, cutAt: undefined, broken: false, corruptAt: undefined };
+    this.pair = { bytes: 0, cutAt: undefined, broken: false, allowBelow: 0, corruptAt: undefined };
     host.wires.add(this);
     // errors are reported through 'close' as well; an end nobody listens to must not throw
     this.on("error", () => {});
@@ -71,10 +74,11 @@ export class SimWire extends EventEmitter {
     return this.unacked;
   }
 
-  /** Break this connection after `n` more bytes either way (0: now; what is
-   * in flight is lost either way). */
+  /** Break this connection after `n` more bytes either way: the bytes up to
+   * the cut arrive, what is in flight the other way is lost. 0: now, and
+   * nothing in flight arrives. */
   cutAfter(n: number): void {
-    if (n <= 0) this.cut();
+    if (n <= 0) this.cut(false);
     else this.pair.cutAt = this.pair.bytes + n;
   }
 
@@ -113,7 +117,7 @@ export class SimWire extends EventEmitter {
     }
     if (cb) process.nextTick(cb, null);
     if (cutNow) {
-      this.cut();
+      this.cut(true);
       return false;
     }
     if (this.unacked >= WINDOW) {
@@ -179,24 +183,25 @@ export class SimWire extends EventEmitter {
   /** A packet of this connection reaches this end. */
   arrive(seq: number, p: Packet): void {
     if (this.dead) return;
-    if (this.pair.broken && p.kind !== "rst") return;
-    if (seq < 0) {
-      // a cut's reset, out of sequence: what was in flight is lost anyway
-      this.take(p);
-      return;
-    }
     if (seq !== this.expect) {
       this.early.set(seq, p);
       return;
     }
-    this.take(p);
+    this.takeAt(seq, p);
     this.expect++;
     let next: Packet | undefined;
     while (!this.dead && (next = this.early.get(this.expect)) !== undefined) {
       this.early.delete(this.expect);
-      this.take(next);
+      this.takeAt(this.expect, next);
       this.expect++;
     }
+  }
+
+  /** After a cut only what was sent before the cut point counts (the rest is
+   * lost, but keeps its place in the sequence so the reset behind it comes). */
+  private takeAt(seq: number, p: Packet): void {
+    if (this.pair.broken && p.kind !== "rst" && seq >= this.pair.allowBelow) return;
+    this.take(p);
   }
 
   private take(p: Packet): void {
@@ -238,14 +243,17 @@ export class SimWire extends EventEmitter {
     }
   }
 
-  private cut(): void {
-    if (this.pair.broken) return;
-    this.pair.broken = true;
+  /** `atByte`: the cut point is what this end just wrote (it arrives);
+   * otherwise nothing still in flight arrives. */
+  private cut(atByte: boolean): void {
+    const p = this.pair;
+    if (p.broken) return;
+    p.broken = true;
+    p.allowBelow = atByte ? this.sendSeq : (this.peer?.expect ?? 0);
     this.net.broke(this, "cut");
-    const peer = this.peer;
+    // the other end gets the reset after what arrives of ours
+    if (this.peer !== undefined) this.sendPacket({ kind: "rst", reason: "cut" });
     this.close("cut", sysError("ECONNRESET", "connection reset (cut)"), false);
-    // the reset reaches the other end after the link's latency (out of sequence: nothing else will arrive)
-    if (peer !== undefined) this.net.send(this.host.name, this.remote, 0, peer.host, () => peer.arrive(-1, { kind: "rst", reason: "cut" }));
   }
 
   private close(reason: BreakReason, err: Error | undefined, local: boolean): void {
