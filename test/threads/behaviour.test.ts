@@ -103,6 +103,26 @@ describe("messages across threads", () => {
   }, T);
 });
 
+describe("limits across threads", () => {
+  it("a frame the ring cannot describe (2 GiB or more) is refused with EMSGSIZE before anything is queued; the pipe serves on", async () => {
+    const addr = uniqueName("big");
+    const w = actor(`const s = new omq.Pull(); await s.bind(data.addr); post("bound");
+      const [m] = await s.receive(); post(m.toString()); s.close();`, { addr });
+    expect(await w.next()).toBe("bound");
+    const push = new omq.Push();
+    push.connect(addr);
+    // a Buffer claiming 2^31 bytes (allocating one would not fit this machine): the check reads the length only
+    const huge = Buffer.alloc(16);
+    Object.defineProperty(huge, "length", { value: 2 ** 31 });
+    const err = await push.send(huge).catch((e: unknown) => e);
+    expect((err as { code: string }).code).toBe("EMSGSIZE");
+    await push.send("after");
+    expect(await w.next()).toBe("after");
+    expect(await w.exited).toBe(0);
+    push.close();
+  }, T);
+});
+
 describe("a peer thread that ends", () => {
   for (const how of ["terminate", "exit", "throw", "process.exit"] as const) {
     it(`${how}: the ROUTER drops its id, the PUSH sends to the survivor only, nothing hangs`, async () => {

@@ -14,11 +14,12 @@
 //   is still read, a partial message is dropped, and the end terminates.
 import type { MessagePort } from "node:worker_threads";
 import { holdAlive, releaseAlive } from "../../lib/api/keepalive.js";
+import { zmqError } from "../../lib/core/errors.js";
 import type { Msg } from "../../lib/core/message.js";
 import { Direction, PipeEnd, type PeerInfo } from "../../lib/core/pipe.js";
 import { RingQueue } from "../../lib/core/ring-queue.js";
 import {
-  FrameReader, FrameWriter, PipeMemory, R_HWM, R_SEQ, W_HWM, WANT_CREDIT, WANT_DATA, WANT_SPACE,
+  FrameReader, FrameWriter, MAX_FRAME, PipeMemory, R_HWM, R_SEQ, W_HWM, WANT_CREDIT, WANT_DATA, WANT_SPACE,
 } from "./ring.js";
 
 export class ThreadPipeEnd extends PipeEnd {
@@ -85,6 +86,8 @@ export class ThreadPipeEnd extends PipeEnd {
 
   override write(msg: Msg): boolean {
     if (this.closedMe || this.peerGone) return false;
+    // the ring's frame header holds 31 bits of length: refuse, before queueing, what it cannot carry
+    for (let i = 0; i < msg.length; i++) if (msg[i]!.length > MAX_FRAME) throw zmqError("EMSGSIZE", `a frame crossing threads is limited to ${MAX_FRAME} bytes`);
     if (this.conflateOut) {
       // keep only the newest message not yet started in the ring
       const keep = this.writer.midMessage ? 1 : 0;
