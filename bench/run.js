@@ -142,6 +142,25 @@ function pp(id, transport, size, full, quick) {
 }
 const countOf = (c, key = "count") => c[key][QUICK ? 1 : 0];
 
+/** A round-trip case's sample from the REQ's result (`echoed`: what the REP counted). */
+function roundTrips(r, echoed, warmup, extra) {
+  check(r.roundTrips > 0, "no round trip completed");
+  check(r.badSize === 0, `${r.badSize} replies had the wrong size`);
+  check(echoed === warmup + r.roundTrips, `the REP echoed ${echoed} requests, the REQ made ${warmup + r.roundTrips}`);
+  const L = r.latencyUs;
+  return {
+    messages: r.roundTrips,
+    capped: r.capped,
+    p50Us: L.p50,
+    p99Us: L.p99,
+    p999Us: L.p999,
+    latencyUs: L,
+    roundTripsPerSec: r.roundTrips / (r.totalMs / 1000),
+    reqCpuPct: r.cpu.pct,
+    ...extra,
+  };
+}
+
 // how each kind is measured: the primary metric, its unit and direction
 function metricOf(c) {
   if (c.kind === "reqrep" && c.delayMs) return { key: "reqCpuPct", unit: "% CPU", better: "lower", label: "CPU of the waiting REQ process", cpu: true };
@@ -361,21 +380,7 @@ async function runOnce(c, lib) {
       const warmup = countOf(c, "warmup");
       const w = spawn(lib, "threadReqRep", { size, count, warmup, maxMs: c.maxMs ?? MAX_MS });
       const r = await w.wait("result");
-      check(r.roundTrips > 0, "no round trip completed");
-      check(r.badSize === 0, `${r.badSize} replies had the wrong size`);
-      check(r.echoed === warmup + r.roundTrips, `the REP echoed ${r.echoed} requests, the REQ made ${warmup + r.roundTrips}`);
-      const L = r.latencyUs;
-      return {
-        messages: r.roundTrips,
-        capped: r.capped,
-        p50Us: L.p50,
-        p99Us: L.p99,
-        p999Us: L.p999,
-        latencyUs: L,
-        roundTripsPerSec: r.roundTrips / (r.totalMs / 1000),
-        reqCpuPct: r.cpu.pct,
-        cpu: { process: r.cpu },
-      };
+      return roundTrips(r, r.echoed, warmup, { cpu: { process: r.cpu } });
     });
   }
   if (c.kind === "reqrep") {
@@ -399,22 +404,7 @@ async function runOnce(c, lib) {
       load?.send({ cmd: "report" });
       const p = await rep.wait("result"); // sent on the REQ's CPU_STOP request
       const l = load ? await load.wait("result") : null;
-      check(r.roundTrips > 0, "no round trip completed");
-      check(r.badSize === 0, `${r.badSize} replies had the wrong size`);
-      check(p.received === warmup + r.roundTrips, `the REP echoed ${p.received} requests, the REQ made ${warmup + r.roundTrips}`);
-      const L = r.latencyUs;
-      return {
-        messages: r.roundTrips,
-        capped: r.capped,
-        p50Us: L.p50,
-        p99Us: L.p99,
-        p999Us: L.p999,
-        latencyUs: L,
-        roundTripsPerSec: r.roundTrips / (r.totalMs / 1000),
-        reqCpuPct: r.cpu.pct,
-        cpu: { requester: r.cpu, replier: p.cpu },
-        ...(l ? { loadCpu: l.cpu, loadCpuPct: l.cpu?.pct } : {}),
-      };
+      return roundTrips(r, p.received, warmup, { cpu: { requester: r.cpu, replier: p.cpu }, ...(l ? { loadCpu: l.cpu, loadCpuPct: l.cpu?.pct } : {}) });
     });
   }
   if (c.kind === "idlecpu") {
