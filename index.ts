@@ -30,6 +30,7 @@ enableCurve(() => {
 export * from "./lib/index.js";
 export { curveKeyPair } from "./lib/api/curve-keys.js";
 export { busyPolling } from "./lib/api/diagnostics.js";
+export { threadPipeCount as threadPipes } from "./transports/threads/thread-pipe.js";
 
 import type { Socket } from "./lib/api/socket.js";
 import { type PgmTestHooks, pgmStats, setPgmTestHooks } from "./transports/pgm/index.js";

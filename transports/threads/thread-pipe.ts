@@ -22,6 +22,15 @@ import {
   FrameReader, FrameWriter, MAX_FRAME, PipeMemory, R_HWM, R_SEQ, W_HWM, WANT_CREDIT, WANT_DATA, WANT_SPACE,
 } from "./ring.js";
 
+/** This thread's pipe ends whose MessagePort is still open (diagnostics). */
+let openEnds = 0;
+
+/** Cross-thread pipe ends of this thread still open: each holds a share of
+ * its pipe's SharedArrayBuffer (256 KiB of rings per pipe). */
+export function threadPipeCount(): number {
+  return openEnds;
+}
+
 export class ThreadPipeEnd extends PipeEnd {
   private readonly mem: PipeMemory;
   private readonly outbox = new RingQueue<Msg>();
@@ -64,6 +73,8 @@ export class ThreadPipeEnd extends PipeEnd {
     this.reader = new FrameReader(this.mem);
     // a port reports 'close' only once started (a 'message' listener starts it)
     port.on("message", () => {});
+    openEnds++;
+    port.once("close", () => openEnds--);
     port.on("close", () => this.onPeerGone());
     port.unref();
   }
