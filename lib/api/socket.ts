@@ -2,9 +2,10 @@
 // endpoints and events. Everything type-specific lives in the Pattern; every
 // transport detail behind the Transport interface.
 import { type Context, context as defaultContext } from "../core/context.js";
-import { type Endpoint, parseEndpoint, parseScheme } from "../core/endpoint.js";
+import type { Endpoint } from "../core/endpoint.js";
 import { fromSystemError, zmqError } from "../core/errors.js";
 import { ioTurn } from "../core/io-turn.js";
+import { checkScheme, transportFor } from "./address-checks.js";
 import { BusyPoller } from "./busy-poll.js";
 import { NOT_YET, WaitQueue } from "./wait-queue.js";
 import { type MessageLike, type Msg, toFrames } from "../core/message.js";
@@ -21,7 +22,6 @@ import {
   type ConnectOptions,
   type Transport,
   type TransportHost,
-  findTransport,
 } from "../core/transport.js";
 
 const RESOLVED: Promise<void> = Promise.resolve();
@@ -164,31 +164,12 @@ export class Socket {
     if (this.isClosed) throw zmqError("EBADF");
   }
 
-  /** The endpoint and its transport, or a throw as libzmq's address checks
-   * (EINVAL, EPROTONOSUPPORT, ENOCOMPATPROTO) — before anything is looked up. */
-  private transportFor(address: string): { ep: Endpoint; transport: Transport } {
-    const ep = parseEndpoint(address);
-    const transport = findTransport(ep.transport);
-    if (transport === undefined) throw zmqError("EPROTONOSUPPORT", `Protocol not supported: ${ep.transport}`, address);
-    if (transport.supports !== undefined && !transport.supports(this._info.zmtp)) {
-      throw zmqError("ENOCOMPATPROTO", undefined, address);
-    }
-    return { ep, transport };
-  }
-
-  /** unbind/disconnect as libzmq: the transport is checked, the rest of the
-   * address is only looked up (ENOENT). */
-  private checkScheme(address: string): void {
-    const scheme = parseScheme(address);
-    if (findTransport(scheme) === undefined) throw zmqError("EPROTONOSUPPORT", `Protocol not supported: ${scheme}`, address);
-  }
-
   bind(address: string): Promise<void> {
     this.assertOpen();
     let ep: Endpoint;
     let transport: Transport;
     try {
-      ({ ep, transport } = this.transportFor(address));
+      ({ ep, transport } = transportFor(address, this._info.zmtp));
     } catch (e) {
       return Promise.reject(e);
     }
@@ -222,7 +203,7 @@ export class Socket {
   unbind(address: string): Promise<void> {
     this.assertOpen();
     try {
-      this.checkScheme(address);
+      checkScheme(address);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -237,7 +218,7 @@ export class Socket {
   /** @internal Router exposes the options argument. */
   connect(address: string, options?: { routingId?: string | Buffer }): void {
     this.assertOpen();
-    const { ep, transport } = this.transportFor(address);
+    const { ep, transport } = transportFor(address, this._info.zmtp);
     const co: ConnectOptions = {};
     if (options?.routingId !== undefined) co.routingId = normalizeOption("routingId", options.routingId) as Buffer;
     const c = transport.connect(ep, this._host, co);
@@ -248,7 +229,7 @@ export class Socket {
 
   disconnect(address: string): void {
     this.assertOpen();
-    this.checkScheme(address);
+    checkScheme(address);
     const list = this.connections.get(address);
     if (list === undefined) throw zmqError("ENOENT", undefined, address);
     this.connections.delete(address);

@@ -436,5 +436,37 @@ describe("sim:// under the real engine", () => {
     expect(sim.trace.of("connect")).toHaveLength(0);
     await sim.close();
   });
+
+  it("the tap hears a ROUTER drop a lone id frame and an XSUB drop at its HWM", async () => {
+    const { XPublisher, XSubscriber } = await import("omq");
+    const sim = simulation();
+    const n = sim.node("n");
+    await sim.run(async () => {
+      const r = n.socket(Router);
+      await r.send(["lonely"]); // an id and no body: libzmq drops it
+      const xpub = sim.node("p").socket(XPublisher);
+      await xpub.bind("sim://p:1");
+      const xsub = n.socket(XSubscriber, { sendHighWaterMark: 2 });
+      xsub.connect("sim://p:1");
+      await sim.sleep(10);
+      sim.pause("p", 1_000_000); // the XPUB's node stops reading: the wire, then the pipe, fill
+      for (let i = 0; i < 40; i++) await xsub.send([Buffer.alloc(100_000), `up${i}`]);
+      await sim.sleep(10);
+    });
+    expect(sim.trace.fate("lonely")).toMatchObject({ status: "dropped", reason: "unroutable" });
+    expect(sim.trace.of("drop").filter((d) => d.reason === "hwm" && d.key.startsWith("up")).length).toBeGreaterThan(0);
+    await sim.close();
+  });
+
+  it("a context's clock is set before its first socket, never under a live one", async () => {
+    const { Context, Pull: P } = await import("omq");
+    const ctx = new Context();
+    const sim = simulation();
+    ctx.clock = sim.clock; // no socket yet: fine
+    const s = new P({ context: ctx });
+    expect(() => (ctx.clock = sim.clock)).toThrow(expect.objectContaining({ code: "EBUSY" }));
+    s.close();
+    await sim.close();
+  });
 });
 
