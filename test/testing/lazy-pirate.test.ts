@@ -56,7 +56,7 @@ describe("Lazy Pirate under faults", () => {
   }, 120_000);
 
   it("a client that accepts a stale reply is found and shrunk to one fault", async () => {
-    const err = await property(lazyPirate(StaleReplyClient), { plan: nemesis, input: requests, numRuns: 500 }).catch((e: unknown) => e);
+    const err = await property(lazyPirate(StaleReplyClient), { plan: nemesis, input: requests, numRuns: 500, seed: 42 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PropertyFailure);
     const f = err as PropertyFailure;
     console.log(f.message);
