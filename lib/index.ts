@@ -15,8 +15,8 @@ export { Socket } from "./api/socket.js";
 export {
   type SocketOptions, type WritableOptions, type ReadableOptions, type Writable, type Readable, type RoutingOptions,
   type PublisherOptions, type SubscriberOptions, type RequestOptions, type DealerOptions, type RouterOptions,
-  type PushPullOptions, type XPublisherOptions, type SocketTypeString,
-  Pair, Publisher, Subscriber, Request, Reply, Dealer, Router, Push, Pull, XPublisher, XSubscriber, socket,
+  type PushPullOptions, type XPublisherOptions, type StreamOptions, type SocketTypeString,
+  Pair, Publisher, Subscriber, Request, Reply, Dealer, Router, Push, Pull, XPublisher, XSubscriber, Stream, socket,
 } from "./api/socket-classes.js";
 
 export { version, omqVersion, capability } from "./api/capability.js";

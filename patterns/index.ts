@@ -9,6 +9,7 @@ import { PushPattern } from "./push.js";
 import { RepPattern } from "./rep.js";
 import { ReqPattern } from "./req.js";
 import { RouterPattern } from "./router.js";
+import { StreamPattern } from "./stream.js";
 import { PubPattern, XPubPattern } from "./xpub.js";
 import { SubPattern, XSubPattern } from "./xsub.js";
 
@@ -61,5 +62,9 @@ export const SOCKET_TYPES: readonly SocketTypeDescriptor[] = [
   {
     name: "xsub", number: 10, zmtp: "XSUB", peers: ["PUB", "XPUB"], canSend: true, canReceive: true,
     options: [], sendsIdentity: false, subscriptions: "sends", defaultLinger: 0, createPattern: (h) => new XSubPattern(h),
+  },
+  {
+    name: "stream", number: 11, zmtp: "STREAM", peers: [], canSend: true, canReceive: true,
+    options: ["notify"], sendsIdentity: false, raw: true, createPattern: (h) => new StreamPattern(h),
   },
 ];

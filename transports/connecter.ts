@@ -11,7 +11,6 @@ import type { EngineOptions } from "../lib/zmtp/engine.js";
 import type { CodecFactory } from "../lib/zmtp/framing.js";
 import type { Mechanism } from "../lib/zmtp/mechanisms/mechanism.js";
 import { Session, type SessionOwner } from "../lib/zmtp/session.js";
-import type { StreamEngine } from "../lib/zmtp/stream-engine.js";
 import type { EngineEnd } from "../lib/zmtp/engine.js";
 
 /** How a stream transport makes connections. */
@@ -32,6 +31,17 @@ export interface Upgraded {
   head: Buffer;
 }
 
+/** What the reads of a stream feed: the ZMTP engine, or the raw one (STREAM). */
+export interface ReadingEngine {
+  /** Where the next read may land (the rest of a large body), or undefined
+   * for a fresh buffer that then goes to input(). */
+  readTarget(): Buffer | undefined;
+  /** `n` bytes were read into the Buffer readTarget() returned. */
+  directRead(n: number): void;
+  /** Bytes read from the stream. */
+  input(chunk: Buffer): void;
+}
+
 /** Runs the engine over a connected stream for a session (transports/stream.ts on Node). */
 export type EngineStarter = (
   stream: NetSocket,
@@ -39,7 +49,7 @@ export type EngineStarter = (
   session: Session,
   reads?: DirectReads,
   codec?: CodecFactory,
-) => StreamEngine;
+) => ReadingEngine;
 
 /** The engine's options from the socket's, for a connection secured by `mechanism`. */
 export function engineOptions(host: TransportHost, mechanism: Mechanism, peerAddress: string | undefined): EngineOptions {
@@ -79,7 +89,7 @@ let sharedScratch: Buffer | undefined;
  * Accepted connections get the same through adopt().
  */
 export class DirectReads {
-  private engine: StreamEngine | undefined;
+  private engine: ReadingEngine | undefined;
   private target: Buffer | undefined;
   /** The last read filled at least half its buffer: give the next its own. */
   private busy = false;
@@ -118,7 +128,7 @@ export class DirectReads {
     },
   };
 
-  attach(engine: StreamEngine): void {
+  attach(engine: ReadingEngine): void {
     this.engine = engine;
     for (const c of this.early.splice(0)) engine.input(c);
   }

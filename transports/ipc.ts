@@ -59,6 +59,7 @@ function isSocketFile(path: string): boolean {
 
 export const ipcTransport: Transport = {
   schemes: ["ipc"],
+  rawStreams: true,
 
   async bind(ep: Endpoint, host: TransportHost): Promise<Binding> {
     if (ep.transport !== "ipc") throw zmqError("EINVAL");

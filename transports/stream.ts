@@ -9,26 +9,34 @@ import type { CodecFactory } from "../lib/zmtp/framing.js";
 import type { MechanismSelf } from "../lib/zmtp/mechanisms/mechanism.js";
 import { makeMechanism } from "../lib/zmtp/mechanisms/select.js";
 import { zapConnector } from "../lib/zmtp/mechanisms/zap.js";
+import { RawEngine } from "../lib/raw/raw-engine.js";
 import { Session, type SessionOwner } from "../lib/zmtp/session.js";
 import { StreamEngine } from "../lib/zmtp/stream-engine.js";
 import { zmtpCodec } from "../lib/zmtp/zmtp-codec.js";
-import { DirectReads, type EngineStarter, StreamConnecter, type StreamDialer, applySocketOptions, engineOptions } from "./connecter.js";
+import { DirectReads, type EngineStarter, type ReadingEngine, StreamConnecter, type StreamDialer, applySocketOptions, engineOptions } from "./connecter.js";
 
 export { applySocketOptions } from "./connecter.js";
 export type { StreamDialer, Upgraded } from "./connecter.js";
 
 const EMPTY = Buffer.alloc(0);
 
-/** Run the ZeroMQ engine over a connected stream, for this session. */
+/** Run the ZeroMQ engine over a connected stream, for this session (or the
+ * raw engine, for a socket whose connections carry raw bytes). */
 export const startEngine: EngineStarter = function startEngine(
   stream: NetSocket,
   host: TransportHost,
   session: Session,
   reads?: DirectReads,
   codec: CodecFactory = zmtpCodec,
-): StreamEngine {
+): ReadingEngine {
   const o = host.options;
   const t = host.type;
+  if (t.raw === true) {
+    const raw = new RawEngine(stream, { notify: o.notify }, session);
+    session.setEngine(raw);
+    reads?.attach(raw);
+    return raw;
+  }
   const routingId = o.routingId ?? EMPTY;
   const self: MechanismSelf = { socketType: host.socketType, sendsIdentity: t.sendsIdentity, routingId };
   const mechanism = makeMechanism(self, o, {

@@ -25,6 +25,7 @@ const lookupAny: LookupFunction = (hostname, options, callback) => {
 
 export const tcpTransport: Transport = {
   schemes: ["tcp"],
+  rawStreams: true,
 
   bind(ep: Endpoint, host: TransportHost): Promise<Binding> {
     if (ep.transport !== "tcp") return Promise.reject(zmqError("EINVAL"));

@@ -17,7 +17,7 @@ const BY_ID = new Map<number, string>([
   [44, "plainServer"], [45, "plainUsername"], [46, "plainPassword"], [47, "curveServer"], [48, "curvePublicKey"],
   [49, "curveSecretKey"], [50, "curveServerKey"], [51, "probeRouter"], [52, "correlate"], [53, "relaxed"],
   [54, "conflate"], [55, "zapDomain"], [56, "handover"], [66, "handshakeInterval"], [69, "noDrop"], [71, "manual"],
-  [72, "welcomeMessage"], [74, "invertMatching"], [75, "heartbeatInterval"], [76, "heartbeatTimeToLive"],
+  [72, "welcomeMessage"], [73, "notify"], [74, "invertMatching"], [75, "heartbeatInterval"], [76, "heartbeatTimeToLive"],
   [77, "heartbeatTimeout"], [79, "connectTimeout"], [84, "multicastMaxTransportDataUnit"], [93, "zapEnforceDomain"],
 ]);
 /** Read-only ids: ZMQ_TYPE, ZMQ_LAST_ENDPOINT, ZMQ_MECHANISM, ZMQ_THREAD_SAFE. */
@@ -34,7 +34,7 @@ function checkId(id: unknown): asserts id is number {
 /** libzmq's socket-specific options (xsetsockopt): write-only, and only on
  * the types that have them. Every other option is in libzmq's options_t:
  * readable and writable on any socket. */
-const WRITE_ONLY = new Set([33, 51, 52, 53, 56, 69, 71, 72]);
+const WRITE_ONLY = new Set([33, 51, 52, 53, 56, 69, 71, 72, 73]);
 
 /** The option `id` names, as this access may reach it, or EINVAL (libzmq's
  * answer to an unknown id, or a socket-specific option read or foreign). */

@@ -284,9 +284,32 @@ export class XSubscriber extends Socket {
   }
 }
 
+export interface StreamOptions {
+  /** ZMQ_STREAM_NOTIFY (default true): a zero-length message when a peer
+   * connects and when it goes away. Write-only, as in zeromq.js. */
+  notify: boolean;
+}
+/** Raw TCP (or ipc) peers that do not speak ZeroMQ: every message is
+ * [routing id, bytes]. Sending [id, ""] closes that peer's connection once
+ * what was sent before is written. */
+export interface Stream extends SocketOptions, WritableOptions, ReadableOptions, StreamOptions {
+  send(message: [MessageLike, MessageLike, ...MessageLike[]]): Promise<void>;
+  receive(): Promise<[Buffer, Buffer]>;
+  [Symbol.asyncIterator](): AsyncIterator<[Buffer, Buffer], undefined>;
+}
+export class Stream extends Socket {
+  constructor(options?: Ctor<SocketOptions & WritableOptions & ReadableOptions & StreamOptions>) {
+    super("stream", options);
+  }
+  /** Connect; `routingId` names the peer (ZMQ_CONNECT_ROUTING_ID). */
+  override connect(address: string, options: { routingId?: string | Buffer } = {}): void {
+    super.connect(address, options);
+  }
+}
+
 const CLASSES = {
   pair: Pair, pub: Publisher, sub: Subscriber, req: Request, rep: Reply, dealer: Dealer,
-  router: Router, pull: Pull, push: Push, xpub: XPublisher, xsub: XSubscriber,
+  router: Router, pull: Pull, push: Push, xpub: XPublisher, xsub: XSubscriber, stream: Stream,
 } as const;
 
 /** Give the classes their option accessors, once the socket types are

@@ -2,7 +2,7 @@
 // from the option table, and send/receive/async iteration on the prototype.
 import type { ZmqError } from "../core/errors.js";
 import type { MessageLike, Msg } from "../core/message.js";
-import { optionNamesFor } from "../core/options.js";
+import { isWriteOnly, optionNamesFor } from "../core/options.js";
 import type { SocketTypeDescriptor } from "../core/socket-type.js";
 import { installNumericOptions } from "./numeric-options.js";
 import { Socket } from "./socket.js";
@@ -12,11 +12,12 @@ const DONE: IteratorResult<Msg> = Object.freeze({ value: undefined, done: true }
 /** Install option accessors on a socket class's prototype. */
 export function defineOptions(cls: { prototype: object }, type: SocketTypeDescriptor): void {
   for (const name of optionNamesFor(type)) {
+    const writeOnly = isWriteOnly(name);
     Object.defineProperty(cls.prototype, name, {
       configurable: true,
       enumerable: true,
       get(this: Socket) {
-        return this._getOption(name);
+        return writeOnly ? undefined : this._getOption(name);
       },
       set(this: Socket, v: unknown) {
         this._setOption(name, v);

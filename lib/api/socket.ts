@@ -169,7 +169,7 @@ export class Socket {
     let ep: Endpoint;
     let transport: Transport;
     try {
-      ({ ep, transport } = transportFor(address, this._info.zmtp));
+      ({ ep, transport } = transportFor(address, this._info));
     } catch (e) {
       return Promise.reject(e);
     }
@@ -218,7 +218,7 @@ export class Socket {
   /** @internal Router exposes the options argument. */
   connect(address: string, options?: { routingId?: string | Buffer }): void {
     this.assertOpen();
-    const { ep, transport } = transportFor(address, this._info.zmtp);
+    const { ep, transport } = transportFor(address, this._info);
     const co: ConnectOptions = {};
     if (options?.routingId !== undefined) co.routingId = normalizeOption("routingId", options.routingId) as Buffer;
     const c = transport.connect(ep, this._host, co);

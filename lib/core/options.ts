@@ -19,6 +19,8 @@ interface OptionSpec {
   /** Acts on live connections too (zeromq.js's list for its "will not take
    * effect until next connect/bind" warning, plus omq's busyPoll). */
   readonly live?: true;
+  /** The property can be set but reads as undefined (zeromq.js Acc.Write). */
+  readonly writeOnly?: true;
 }
 
 const INT_MAX = 2 ** 31 - 1;
@@ -77,6 +79,8 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   { name: "probeRouter", kind: "bool", def: false, on: "type", live: true },
   { name: "mandatory", kind: "bool", def: false, on: "type", live: true },
   { name: "handover", kind: "bool", def: false, on: "type", live: true },
+  // ZMQ_STREAM_NOTIFY; zeromq.js defines it write-only (reading gives undefined)
+  { name: "notify", kind: "bool", def: true, on: "type", writeOnly: true },
 ];
 
 const BY_NAME = new Map(OPTION_SPECS.map((s) => [s.name, s]));
@@ -91,6 +95,11 @@ export function optionApplies(name: string, type: SocketTypeDescriptor): boolean
 /** Whether setting the option changes live connections (else only later ones). */
 export function appliesAtOnce(name: string): boolean {
   return BY_NAME.get(name)?.live === true;
+}
+
+/** Set-only (zeromq.js reads it as undefined). */
+export function isWriteOnly(name: string): boolean {
+  return BY_NAME.get(name)?.writeOnly === true;
 }
 
 /** An option's kind ("int", "bool", "string"...), or undefined if there is none by that name. */
@@ -151,6 +160,7 @@ export type OptionValues = Record<string, unknown> & {
   probeRouter: boolean;
   mandatory: boolean;
   handover: boolean;
+  notify: boolean;
   plainServer: boolean;
   plainUsername: string | null;
   plainPassword: string | null;

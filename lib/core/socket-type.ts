@@ -6,7 +6,7 @@ import type { Pattern, PatternHost } from "./pattern.js";
 
 /** The classic types' names as socket() and the classes use them. */
 export type SocketTypeName =
-  | "pair" | "pub" | "sub" | "req" | "rep" | "dealer" | "router" | "pull" | "push" | "xpub" | "xsub";
+  | "pair" | "pub" | "sub" | "req" | "rep" | "dealer" | "router" | "pull" | "push" | "xpub" | "xsub" | "stream";
 
 export interface SocketTypeDescriptor {
   readonly name: SocketTypeName;
@@ -30,6 +30,9 @@ export interface SocketTypeDescriptor {
   /** libzmq's own default linger for the type, where it is not -1 (SUB and
    * XSUB start at 0: their queued subscriptions are not worth waiting for). */
   readonly defaultLinger?: number;
+  /** ZMQ_STREAM: its connections carry raw bytes, no ZMTP (greeting,
+   * handshake, frames); only transports that are byte streams can carry it. */
+  readonly raw?: boolean;
   createPattern(host: PatternHost): Pattern;
 }
 

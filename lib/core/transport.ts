@@ -49,6 +49,9 @@ export interface Transport {
   readonly schemes: readonly string[];
   /** Socket types this transport can carry (pgm: PUB/SUB/XPUB/XSUB); all if absent. */
   supports?(socketType: string): boolean;
+  /** Connections are byte streams a raw socket (ZMQ_STREAM) can use as they
+   * are: tcp, ipc. Absent: the transport cannot carry STREAM. */
+  readonly rawStreams?: boolean;
   bind(ep: Endpoint, host: TransportHost): Promise<Binding>;
   connect(ep: Endpoint, host: TransportHost, opts: ConnectOptions): Connection;
 }

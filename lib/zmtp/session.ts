@@ -26,6 +26,8 @@ export class Session implements PipeSink, EngineOwner {
   private terminating = false;
   private ended = false;
   private lingerTimer: Timer | undefined;
+  /** The pattern closed a raw (STREAM) peer: its end is nobody's news. */
+  private closedByPattern = false;
 
   constructor(
     private readonly host: TransportHost,
@@ -80,7 +82,8 @@ export class Session implements PipeSink, EngineOwner {
       if (this.everReady) this.socketEnd!.hiccup();
     }
     this.everReady = true;
-    this.emit({ type: "handshake", address: this.address });
+    // a raw connection has no handshake to report (libzmq)
+    if (this.host.type.raw !== true) this.emit({ type: "handshake", address: this.address });
     engine.attachPipe(this.sessionEnd!);
   }
 
@@ -92,7 +95,7 @@ export class Session implements PipeSink, EngineOwner {
     }
     const ev: Event = { type: "disconnect", address: this.address };
     if (end.error !== undefined && end.phase === "active" && end.error.code !== "ECONNRESET") ev.error = end.error;
-    this.emit(ev);
+    if (!this.closedByPattern) this.emit(ev);
     // accepted peers, and `immediate` connections, lose their pipe with the connection
     if (!this.locallyInitiated || this.host.options.immediate || this.terminating) this.closePipe();
     if (this.terminating || !this.locallyInitiated) this.finish();
@@ -111,6 +114,15 @@ export class Session implements PipeSink, EngineOwner {
     this.sessionEnd = undefined;
     this.socketEnd = undefined;
     if (this.terminating) {
+      if (this.engine?.isReady) this.engine.endGracefully();
+      else this.engine?.destroy();
+      this.finishWhenEngineGone();
+    } else if (this.host.type.raw === true) {
+      // STREAM closed this peer ([id, ""]): what it sent before goes out, then
+      // the connection ends for good, a connect() included (libzmq: a raw
+      // socket's session terminates with its pipe)
+      this.terminating = true;
+      this.closedByPattern = true;
       if (this.engine?.isReady) this.engine.endGracefully();
       else this.engine?.destroy();
       this.finishWhenEngineGone();

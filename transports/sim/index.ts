@@ -39,6 +39,7 @@ function placementOf(host: TransportHost, address: string): Placement {
 
 export const simTransport: Transport = {
   schemes: ["sim"],
+  rawStreams: true,
 
   async bind(ep: Endpoint, host: TransportHost): Promise<Binding> {
     if (ep.transport !== "sim") throw zmqError("EINVAL");
