@@ -2,6 +2,7 @@
 import { capability } from "omq";
 import * as asyncServer from "./async-server.js";
 import * as pipeline from "./pipeline.js";
+import * as httpStream from "./http-stream.js";
 import * as reqrep from "./reqrep-echo.js";
 import * as secure from "./secure-server.js";
 import * as threadPool from "./thread-pool.js";
@@ -22,6 +23,10 @@ for (const t of transports) {
   await reqrep.main(t);
   await asyncServer.main(t);
   if (t !== "inproc") await secure.main(t);
+}
+if (capability.tcp) {
+  console.log("--- STREAM: plain TCP peers (an HTTP responder) ---");
+  await httpStream.main();
 }
 console.log("--- reliability patterns (examples/reliability) ---");
 const reliable = capability.tcp ? "tcp" : "inproc";
