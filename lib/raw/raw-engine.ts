@@ -128,7 +128,6 @@ export class RawEngine implements Engine {
     this.state = "ending";
     this.pipe = undefined;
     this.held = [];
-    this.stream.ref();
     if (!this.waitingDrain) this.stream.end();
   }
 

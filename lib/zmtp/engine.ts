@@ -50,6 +50,9 @@ export interface EngineOwner {
   engineReady(engine: Engine, peer: EnginePeer): void;
   /** The connection is gone (called once). */
   engineClosed(engine: Engine, end: EngineEnd): void;
+  /** After endGracefully(): everything is written and our FIN sent; the
+   * engine only waits for the peer's FIN now. */
+  engineFlushed?(engine: Engine): void;
 }
 
 /** The part of a net.Socket (or TLS socket, or an adapter) the engine uses. */

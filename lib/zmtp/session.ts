@@ -7,6 +7,7 @@
 import type { Timer } from "../core/clock.js";
 import type { EventRecord as Event } from "../core/events.js";
 import { ZmqError } from "../core/errors.js";
+import { flushEnded, flushStarted } from "../core/exit-wait.js";
 import { type PeerInfo, type PipeEnd, type PipeSink, pipePair } from "../core/pipe.js";
 import type { TransportHost } from "../core/transport.js";
 import type { Engine, EngineEnd, EngineOwner, EnginePeer } from "./engine.js";
@@ -87,6 +88,10 @@ export class Session implements PipeSink, EngineOwner {
     engine.attachPipe(this.sessionEnd!);
   }
 
+  engineFlushed(): void {
+    flushEnded(this);
+  }
+
   engineClosed(engine: Engine, end: EngineEnd): void {
     if (this.engine === engine) this.engine = undefined;
     if (end.kind !== undefined) {
@@ -114,7 +119,7 @@ export class Session implements PipeSink, EngineOwner {
     this.sessionEnd = undefined;
     this.socketEnd = undefined;
     if (this.terminating) {
-      if (this.engine?.isReady) this.engine.endGracefully();
+      if (this.engine?.isReady) this.flush(this.engine);
       else this.engine?.destroy();
       this.finishWhenEngineGone();
     } else if (this.host.type.raw === true) {
@@ -123,7 +128,7 @@ export class Session implements PipeSink, EngineOwner {
       // socket's session terminates with its pipe)
       this.terminating = true;
       this.closedByPattern = true;
-      if (this.engine?.isReady) this.engine.endGracefully();
+      if (this.engine?.isReady) this.flush(this.engine);
       else this.engine?.destroy();
       this.finishWhenEngineGone();
     } else {
@@ -147,18 +152,29 @@ export class Session implements PipeSink, EngineOwner {
       this.finish();
       return;
     }
+    // from here the process waits for what is queued, at exit (exit-wait.ts)
+    flushStarted(this, () => this.host.context.blocky);
     if (linger > 0) {
       this.lingerTimer = this.host.context.clock.setTimeout(() => {
         this.closePipe();
         this.engine?.destroy();
         this.finish();
       }, linger);
+      // the flush's writes hold the process, not this bound on them
+      this.lingerTimer.unref();
     }
     // Detach the pattern from the pipe (on disconnect()/unbind() the socket
     // itself stays open); what it already queued stays readable, and
     // terminated() ends the engine once all of it has been read into it.
     if (this.socketEnd === undefined || this.socketEnd.closed) this.terminated();
     else this.socketEnd.close();
+  }
+
+  /** Write what the pipe held, then end the connection; the process waits
+   * for it at exit (exit-wait.ts). */
+  private flush(engine: Engine): void {
+    flushStarted(this, () => this.host.context.blocky);
+    engine.endGracefully();
   }
 
   private finishWhenEngineGone(): void {
@@ -176,6 +192,7 @@ export class Session implements PipeSink, EngineOwner {
   private finish(): void {
     if (this.ended) return;
     this.ended = true;
+    flushEnded(this);
     if (this.lingerTimer !== undefined) this.host.context.clock.clearTimeout(this.lingerTimer);
     this.owner.sessionEnded(this);
   }

@@ -77,6 +77,7 @@ export class StreamEngine implements Engine, InboundHost, OutboundSource {
       // none while data the peer sent before closing waits for the reader.
       stream.unref();
       if (this.phase !== "ending") return;
+      owner.engineFlushed?.(this);
       const t = o.clock.setTimeout(() => this.destroy(), FIN_WAIT_MS);
       t.unref();
       this.finTimer = t;
@@ -148,7 +149,7 @@ export class StreamEngine implements Engine, InboundHost, OutboundSource {
       this.fail("active", undefined, peerEnded);
       return;
     }
-    this.stream.ref();
+    // the process waits for this flush only at exit (the owner's exit-wait)
     if (!this.out.waitingDrain) this.endStream();
     // the peer answers our FIN; if it never does, destroy() comes from the linger timer
   }
