@@ -23,6 +23,12 @@ export interface StreamDialer {
    * the framing to use and the bytes that came after the step. Rejecting
    * fails this attempt (the connecter retries). */
   upgrade?(s: NetSocket): Promise<Upgraded>;
+  /** How the attempt starts, for libzmq's events: "at once" (ipc: a unix
+   * connect succeeds or fails on the spot, so no `connect:delay`), "after a
+   * lookup" (a host name: `connect:delay` once it resolved; a failed lookup
+   * is only a `connect:retry`, no socket was opened), or in progress (the
+   * default). */
+  readonly starts?: "at once" | "after lookup";
 }
 
 export interface Upgraded {
@@ -183,7 +189,16 @@ export class StreamConnecter implements Connection, SessionOwner {
     }
     this.attempt = s;
     s.unref();
-    this.host.emit({ type: "connect:delay", address: this.address });
+    let opened = true;
+    if (this.dialer.starts === undefined) this.host.emit({ type: "connect:delay", address: this.address });
+    else if (this.dialer.starts === "after lookup") {
+      opened = false;
+      s.once("lookup", (err: Error | null) => {
+        if (err !== null || this.attempt !== s) return;
+        opened = true;
+        this.host.emit({ type: "connect:delay", address: this.address });
+      });
+    }
     const timeout = this.host.options.connectTimeout;
     if (timeout > 0) {
       this.connectTimer = this.host.context.clock.setTimeout(() => s.destroy(new ZmqError("ETIMEDOUT", "connect timed out")), timeout);
@@ -194,7 +209,7 @@ export class StreamConnecter implements Connection, SessionOwner {
       s.destroy();
       if (this.attempt !== s) return;
       this.attempt = undefined;
-      this.host.emit({ type: "close", address: this.address });
+      if (opened) this.host.emit({ type: "close", address: this.address });
       this.scheduleRetry();
     };
     s.once("error", onError);

@@ -5,12 +5,13 @@
 // EADDRINUSE. A path too long for sockaddr_un is ENAMETOOLONG, never
 // truncated. Node 20 pads abstract names to the full sun_path, so ipc://@name
 // reaches omq peers but not libzmq's abstract sockets (README).
-import { lstatSync, mkdtempSync, rmSync, unlinkSync } from "node:fs";
+import { existsSync, lstatSync, mkdtempSync, rmSync, unlinkSync } from "node:fs";
 import { type Server, createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { Endpoint } from "../lib/core/endpoint.js";
 import { fromSystemError, zmqError } from "../lib/core/errors.js";
+import { listenFailure } from "./listen-error.js";
 import { StreamListener, connectStream } from "./stream.js";
 import type { Binding, ConnectOptions, Connection, Transport, TransportHost } from "../lib/core/transport.js";
 
@@ -78,7 +79,12 @@ export const ipcTransport: Transport = {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== "EADDRINUSE" || e.abstract || !isSocketFile(path) || (await alive(path))) {
-        throw fromSystemError(err, ep.address);
+        // a directory that does not exist: ENOENT, as libzmq (Node says EACCES)
+        if (code === "EACCES" && !e.abstract && !existsSync(dirname(path))) {
+          host.emit({ type: "close", address: ep.address });
+          throw zmqError("ENOENT", undefined, ep.address);
+        }
+        throw listenFailure(err, ep.address, host, ep.address);
       }
       // a stale socket file from a dead process: replace it
       try {
@@ -98,6 +104,6 @@ export const ipcTransport: Transport = {
   connect(ep: Endpoint, host: TransportHost, opts: ConnectOptions): Connection {
     if (ep.transport !== "ipc") throw zmqError("EINVAL");
     const path = socketPath(ep);
-    return connectStream({ dial: (onread) => createConnection({ path, onread }) }, ep.address, host, opts);
+    return connectStream({ dial: (onread) => createConnection({ path, onread }), starts: "at once" }, ep.address, host, opts);
   },
 };

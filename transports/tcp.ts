@@ -4,6 +4,7 @@ import dns from "node:dns";
 import { type LookupFunction, type TcpNetConnectOpts, createConnection, createServer, isIP, isIPv6 } from "node:net";
 import type { Endpoint } from "../lib/core/endpoint.js";
 import { zmqError, fromSystemError } from "../lib/core/errors.js";
+import { listenFailure } from "./listen-error.js";
 import { StreamListener, connectStream } from "./stream.js";
 import type { Binding, ConnectOptions, Connection, Transport, TransportHost } from "../lib/core/transport.js";
 
@@ -33,7 +34,7 @@ export const tcpTransport: Transport = {
     const h = bindHost(ep.host, o.ipv6);
     return new Promise((resolve, reject) => {
       const server = createServer({ noDelay: true, pauseOnConnect: true });
-      const onError = (err: Error) => reject(fromSystemError(err, ep.address));
+      const onError = (err: Error) => reject(listenFailure(err, ep.address, host));
       server.once("error", onError);
       server.listen({ host: h, port: ep.port === "*" ? 0 : ep.port, backlog: o.backlog, ipv6Only: false }, () => {
         server.off("error", onError);
@@ -74,6 +75,7 @@ export const tcpTransport: Transport = {
           }
           return createConnection(o);
         },
+        starts: isIP(target) === 0 ? "after lookup" : undefined,
       },
       ep.address,
       host,

@@ -192,7 +192,8 @@ export class Socket {
         this.bindsPending--;
         const e = fromSystemError(err, address);
         e.address ??= address;
-        this.observer.emit({ type: "bind:error", address, error: e });
+        // libzmq's monitor names the failed endpoint without its transport
+        this.observer.emit({ type: "bind:error", address: address.replace(/^[a-z]+:\/\//, ""), error: e });
         if (this.closeDeferred && this.bindsPending === 0) queueMicrotask(() => this.close());
         throw e;
       },

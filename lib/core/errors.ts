@@ -3,7 +3,7 @@
 
 const ERRNO: Record<string, number> = {
   EPERM: 1, ENOENT: 2, EINTR: 4, EBADF: 9, EAGAIN: 11, ENOMEM: 12, EACCES: 13,
-  EFAULT: 14, EBUSY: 16, EINVAL: 22, EMFILE: 24, EPIPE: 32, ENAMETOOLONG: 36,
+  EFAULT: 14, EBUSY: 16, ENODEV: 19, EINVAL: 22, EMFILE: 24, EPIPE: 32, ENAMETOOLONG: 36,
   EPROTO: 71, EMSGSIZE: 90, ENOTSOCK: 88, EPROTONOSUPPORT: 93, ENOTSUP: 95,
   EAFNOSUPPORT: 97, EADDRINUSE: 98, EADDRNOTAVAIL: 99, ENETDOWN: 100,
   ENETUNREACH: 101, ECONNABORTED: 103, ECONNRESET: 104, ENOBUFS: 105,
@@ -22,13 +22,31 @@ const MESSAGES: Record<string, string> = {
   EPROTONOSUPPORT: "Protocol not supported",
   ENOCOMPATPROTO: "The protocol is not compatible with the socket type",
   EADDRINUSE: "Address already in use",
-  EADDRNOTAVAIL: "Can't assign requested address",
+  EADDRNOTAVAIL: "Cannot assign requested address",
   ENOENT: "No such endpoint",
   ENOTSUP: "Operation not supported",
   ENAMETOOLONG: "File name too long",
   EMSGSIZE: "Message too long",
   EPROTO: "Protocol error",
   EFAULT: "Context is closed",
+  // the rest as libzmq reports them: the C library's strerror()
+  EPERM: "Operation not permitted",
+  EINTR: "Interrupted system call",
+  ENOMEM: "Cannot allocate memory",
+  EACCES: "Permission denied",
+  EBUSY: "Device or resource busy",
+  ENODEV: "No such device",
+  EMFILE: "Too many open files",
+  EPIPE: "Broken pipe",
+  EAFNOSUPPORT: "Address family not supported by protocol",
+  ENETDOWN: "Network is down",
+  ENETUNREACH: "Network is unreachable",
+  ECONNABORTED: "Software caused connection abort",
+  ECONNRESET: "Connection reset by peer",
+  ENOBUFS: "No buffer space available",
+  ENOTCONN: "Transport endpoint is not connected",
+  ETIMEDOUT: "Connection timed out",
+  ECONNREFUSED: "Connection refused",
 };
 
 export class ZmqError extends Error {
@@ -48,12 +66,15 @@ export function zmqError(code: string, message?: string, address?: string): ZmqE
   return new ZmqError(code, message, address !== undefined ? { address } : undefined);
 }
 
-/** Wrap a Node system error (from net, fs...) keeping its code. */
+/** Wrap a Node system error (from net, fs...) keeping its code: the message
+ * is libzmq's text for the code (as zeromq.js gives it), then Node's. */
 export function fromSystemError(err: unknown, address?: string): ZmqError {
   if (err instanceof ZmqError) return err;
   const e = err as NodeJS.ErrnoException;
   const code = typeof e?.code === "string" ? e.code : "EINVAL";
-  return new ZmqError(code, e?.message ?? String(err), { address, cause: err });
+  const detail = e?.message ?? String(err);
+  const text = MESSAGES[code];
+  return new ZmqError(code, text === undefined ? detail : `${text} (${detail})`, { address, cause: err });
 }
 
 /** Any thrown value as a ZmqError, keeping a Node error's code (default EPROTO). */

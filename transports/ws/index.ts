@@ -2,6 +2,7 @@
 // upgrades hub.ts routes by path; dialing is a TCP or TLS connection, the
 // upgrade (upgrade.ts), then the same engine, sessions and mechanisms as tcp,
 // with the ZWS codec (lib/zws) in place of ZMTP's framing.
+import { listenFailure } from "../listen-error.js";
 import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
 import { createServer as createHttpsServer, Server as HttpsServer } from "node:https";
 import { type Socket as NetSocket, createConnection, isIP, isIPv6 } from "node:net";
@@ -79,7 +80,7 @@ async function ownedHub(ep: WsEndpoint, host: TransportHost): Promise<{ hub: WsH
     server = createHttpsServer(t);
   } else server = createHttpServer();
   await new Promise<void>((resolve, reject) => {
-    const onError = (err: Error) => reject(fromSystemError(err, ep.address));
+    const onError = (err: Error) => reject(listenFailure(err, ep.address, host));
     server.once("error", onError);
     server.listen({ host: h, port: ep.port === "*" ? 0 : ep.port, backlog: o.backlog, ipv6Only: false }, () => {
       server.off("error", onError);
