@@ -101,7 +101,7 @@ for (const transport of ["tcp", "ipc"] as const) {
       await expect(pull.receive()).rejects.toMatchObject({ code: "EAGAIN" });
     });
 
-    it("events: connect:delay, connect, handshake on the connecter; accept, handshake on the binder", async () => {
+    it("events: connect:delay (tcp only: a unix connect is done at once, as libzmq reports it), connect, handshake on the connecter; accept, handshake on the binder", async () => {
       const addr = await address();
       const router = track(new Router({ linger: 0 }));
       const rev = record(router, ["bind", "accept", "handshake", "disconnect", "close"]);
@@ -109,8 +109,9 @@ for (const transport of ["tcp", "ipc"] as const) {
       const dealer = track(new Dealer({ linger: 0 }));
       const dev = record(dealer, ["connect:delay", "connect", "handshake"]);
       dealer.connect(router.lastEndpoint!);
-      await until(() => dev.length >= 3 && rev.length >= 3, 5000, "handshakes");
-      expect(dev.map((e) => e.type)).toEqual(["connect:delay", "connect", "handshake"]);
+      const expected = transport === "tcp" ? ["connect:delay", "connect", "handshake"] : ["connect", "handshake"];
+      await until(() => dev.length >= expected.length && rev.length >= 3, 5000, "handshakes");
+      expect(dev.map((e) => e.type)).toEqual(expected);
       expect(rev.map((e) => e.type)).toEqual(["bind", "accept", "handshake"]);
       expect(rev[0]!.address).toBe(router.lastEndpoint);
       dealer.close();
