@@ -6,6 +6,27 @@ import { ZmqError, zmqError } from "../core/errors.js";
 import { optionApplies, optionKind } from "../core/options.js";
 import type { Socket } from "./socket.js";
 
+// the accessors' types, on the Socket class
+declare module "./socket.js" {
+  /** Options by libzmq number (ZMQ_LINGER is 17...), as zeromq.js; installed
+   * on the prototype by numeric-options.ts. EINVAL for an option this socket
+   * lacks or an accessor of the wrong kind. */
+  interface Socket {
+    getBoolOption(option: number): boolean;
+    setBoolOption(option: number, value: boolean): void;
+    getInt32Option(option: number): number;
+    setInt32Option(option: number, value: number): void;
+    getUint32Option(option: number): number;
+    setUint32Option(option: number, value: number): void;
+    getInt64Option(option: number): number;
+    setInt64Option(option: number, value: number): void;
+    getUint64Option(option: number): number;
+    setUint64Option(option: number, value: number): void;
+    getStringOption(option: number): string | null;
+    setStringOption(option: number, value: string | Buffer | null): void;
+  }
+}
+
 type Accessor = "Bool" | "Int32" | "Uint32" | "Int64" | "Uint64" | "String";
 
 /** libzmq number → omq option name. */

@@ -4,6 +4,7 @@ import type { ZmqError } from "../core/errors.js";
 import type { MessageLike, Msg } from "../core/message.js";
 import { isWriteOnly, optionNamesFor } from "../core/options.js";
 import type { SocketTypeDescriptor } from "../core/socket-type.js";
+import { CHECK_EVERY } from "./loop-turn.js";
 import { installNumericOptions } from "./numeric-options.js";
 import { Socket } from "./socket.js";
 
@@ -57,7 +58,10 @@ export function installSocketMethods(): void {
             if (this._info.canReceive) {
               try {
                 const m = this._tryReceive();
-                if (m !== undefined) return Promise.resolve({ value: m, done: false });
+                // now and then after a turn of the event loop (loop-turn.ts)
+                if (m !== undefined) {
+                  return ++this._syncOps < CHECK_EVERY ? Promise.resolve({ value: m, done: false }) : this._receiveTurn({ value: m, done: false });
+                }
               } catch (e) {
                 return Promise.reject(e);
               }

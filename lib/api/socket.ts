@@ -2,10 +2,13 @@
 // endpoints and events. Everything type-specific lives in the Pattern; every
 // transport detail behind the Transport interface.
 import { type Context, context as defaultContext } from "../core/context.js";
+// the numeric option accessors' types augment Socket there
+import "./numeric-options.js";
 import type { Endpoint } from "../core/endpoint.js";
 import { fromSystemError, zmqError } from "../core/errors.js";
 import { ioTurn } from "../core/io-turn.js";
 import { checkScheme, transportFor } from "./address-checks.js";
+import { CHECK_EVERY, RECEIVE_TURN_MS, SEND_TURN_MS, afterTurn, turnDue, yieldEvery } from "./loop-turn.js";
 import { BusyPoller } from "./busy-poll.js";
 import { NOT_YET, WaitQueue } from "./wait-queue.js";
 import { type MessageLike, type Msg, toFrames } from "../core/message.js";
@@ -25,26 +28,6 @@ import {
 } from "../core/transport.js";
 
 const RESOLVED: Promise<void> = Promise.resolve();
-/** With no HWM, sends resolved without a turn of the event loop before one yields. */
-const YIELD_EVERY_UNBOUNDED = 1000;
-
-/** Options by libzmq number (ZMQ_LINGER is 17...), as zeromq.js; installed
- * on the prototype by numeric-options.ts. EINVAL for an option this socket
- * lacks or an accessor of the wrong kind. */
-export interface Socket {
-  getBoolOption(option: number): boolean;
-  setBoolOption(option: number, value: boolean): void;
-  getInt32Option(option: number): number;
-  setInt32Option(option: number, value: number): void;
-  getUint32Option(option: number): number;
-  setUint32Option(option: number, value: number): void;
-  getInt64Option(option: number): number;
-  setInt64Option(option: number, value: number): void;
-  getUint64Option(option: number): number;
-  setUint64Option(option: number, value: number): void;
-  getStringOption(option: number): string | null;
-  setStringOption(option: number, value: string | Buffer | null): void;
-}
 
 /** The generic socket (zeromq.js `new Socket(type, options)`, type a libzmq number); the typed classes are subclasses. */
 export class Socket {
@@ -74,6 +57,8 @@ export class Socket {
   private readonly recvWaiters = new WaitQueue<undefined, Msg>(() => this.receiveFromPattern() ?? NOT_YET, this.poller, false);
   private isClosed = false;
   private sendsSinceYield = 0;
+  /** @internal Calls completed at once since this socket last looked at the clock (loop-turn.ts). */
+  _syncOps = 0;
   private lastEndpointValue: string | null = null;
   /** @internal what transports see */
   readonly _host: TransportHost;
@@ -311,7 +296,8 @@ export class Socket {
         // nextTick flushes never run, and a PUB drops at its HWM though the
         // network could keep up (libzmq has an I/O thread for this). Types
         // that wait at the HWM get their turn when they block.
-        if (!this._pattern.dropsWhenFull || ++this.sendsSinceYield < this.yieldEvery() || ioTurn.pending === 0) return RESOLVED;
+        if (++this._syncOps >= CHECK_EVERY) return this.sendTurn();
+        if (!this._pattern.dropsWhenFull || ++this.sendsSinceYield < yieldEvery(this._opts.sendHighWaterMark) || ioTurn.pending === 0) return RESOLVED;
         this.sendsSinceYield = 0;
         return new Promise<void>((r) => setImmediate(r));
       }
@@ -342,12 +328,19 @@ export class Socket {
     return m;
   }
 
-  /** Yield before a pipe can reach its HWM: the engines empty their pipes on
-   * each turn, so a sender that yields at 90% of the HWM drops nothing while
-   * the network keeps up, and batches stay large. */
-  private yieldEvery(): number {
-    const hwm = this._opts.sendHighWaterMark;
-    return hwm > 0 ? Math.max(1, Math.floor(hwm * 0.9)) : YIELD_EVERY_UNBOUNDED;
+  /** The CHECK_EVERY-th send completed at once (loop-turn.ts; out of the hot
+   * path: never in virtual time, where the simulation drives the loop). */
+  private sendTurn(): Promise<void> {
+    this._syncOps = 0;
+    if (!this.context.clock.realTime || !turnDue(SEND_TURN_MS)) return RESOLVED;
+    this.sendsSinceYield = 0;
+    return afterTurn(undefined);
+  }
+
+  /** @internal The CHECK_EVERY-th receive completed at once: `v` now, or after a turn. */
+  _receiveTurn<V>(v: V): Promise<V> {
+    this._syncOps = 0;
+    return this.context.clock.realTime && turnDue(RECEIVE_TURN_MS) ? afterTurn(v) : Promise.resolve(v);
   }
 
   /** Spinning for real microseconds means nothing in virtual time. */
@@ -361,7 +354,7 @@ export class Socket {
     if (!this._info.canReceive) return Promise.reject(zmqError("ENOTSUP"));
     try {
       const m = this._tryReceive();
-      if (m !== undefined) return Promise.resolve(m);
+      if (m !== undefined) return ++this._syncOps < CHECK_EVERY ? Promise.resolve(m) : this._receiveTurn(m);
     } catch (e) {
       return Promise.reject(e);
     }
