@@ -37,6 +37,8 @@ export class Observer implements AsyncIterable<Event> {
   }
 
   receive(): Promise<Event> {
+    // zeromq.js: an observer its socket closed, or closed while a receive waited, is ENOTSOCK
+    if (this.emitterMode && this.isClosed) return Promise.reject(zmqError("ENOTSOCK"));
     if (this.emitterMode) {
       throw new Error(
         "Observer is in event emitter mode. After a call to events.on() it is not possible to read events with events.receive().",
@@ -55,7 +57,7 @@ export class Observer implements AsyncIterable<Event> {
         yield await this.receive();
       } catch (err) {
         const code = (err as { code?: string }).code;
-        if ((code === "EAGAIN" || code === "EBADF") && this.isClosed) return;
+        if ((code === "EAGAIN" || code === "EBADF" || code === "ENOTSOCK") && this.isClosed) return;
         throw err;
       }
     }
@@ -85,6 +87,6 @@ export class Observer implements AsyncIterable<Event> {
     if (this.isClosed) return;
     this.isClosed = true;
     let w;
-    while ((w = this.waiters.shift()) !== undefined) w.reject(zmqError("EAGAIN"));
+    while ((w = this.waiters.shift()) !== undefined) w.reject(zmqError("ENOTSOCK"));
   }
 }

@@ -122,3 +122,44 @@ describe("Observer of inproc sockets", () => {
     expect(z.value).toBe("pull:end,push:end");
   }, T);
 });
+
+describe("Observer at its edges", () => {
+  test("an emitter-style Observer whose socket closed: receive() is ENOTSOCK", async () => {
+    const z = await same(async (lib) => {
+      const s = new lib.Dealer();
+      s.events.on("end", () => {});
+      s.close();
+      await new Promise((r) => setTimeout(r, 20));
+      return s.events.receive();
+    });
+    expect(z.error?.code).toBe("ENOTSOCK");
+  }, T);
+
+  test("a receive() waiting when the Observer is closed: ENOTSOCK", async () => {
+    const z = await same(async (lib, track) => {
+      const o = track(new lib.Dealer()).events;
+      const p = o.receive();
+      o.close();
+      return p;
+    });
+    expect(z.error?.code).toBe("ENOTSOCK");
+  }, T);
+
+  test("receive() on an Observer closed by hand, its socket open: EBADF", async () => {
+    const z = await same(async (lib, track) => {
+      const o = track(new lib.Dealer()).events;
+      o.close();
+      return o.receive();
+    });
+    expect(z.error?.code).toBe("EBADF");
+  }, T);
+
+  test("deliberate: a receive() waiting when the socket closes gets its `end` (zeromq.js leaves it pending)", async () => {
+    const { Dealer } = await import("../../index.js");
+    const s = new Dealer();
+    const p = s.events.receive();
+    s.close();
+    expect((await p).type).toBe("end");
+    await expect(s.events.receive()).rejects.toMatchObject({ code: "EBADF" });
+  }, T);
+});
