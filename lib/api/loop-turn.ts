@@ -16,14 +16,28 @@ export const CHECK_EVERY = 256;
 export const SEND_TURN_MS = 10;
 export const RECEIVE_TURN_MS = 20;
 const now = typeof performance !== "undefined" ? () => performance.now() : () => Date.now();
-let lastTurn = 0;
+/** A probe (one setImmediate at a time) tells whether the loop turns by
+ * itself: a call is made to give a turn only when the probe has waited `ms`
+ * without running, so a loop that turns on its own never pays for one. */
+let probing = false;
+let probeSince = 0;
+const probe = (): void => {
+  probing = false;
+};
 
 /** Whether the call being resolved now must wait for a turn of the loop,
- * `ms` being how long calls may go on without one. */
+ * `ms` being how long the loop may go without one. */
 export function turnDue(ms: number): boolean {
   const t = now();
-  if (t - lastTurn < ms) return false;
-  lastTurn = t;
+  if (!probing) {
+    probing = true;
+    probeSince = t;
+    setImmediate(probe);
+    return false;
+  }
+  if (t - probeSince < ms) return false;
+  // the turn given now runs the probe too
+  probeSince = t;
   return true;
 }
 

@@ -22,6 +22,8 @@ const MAX_HELD = 256 * 1024;
  * catching up, past MAX_HELD waiting bytes, or when the peer closes, decoding
  * goes on up to the HWM. */
 const DECODED_AHEAD = 256;
+/** Messages a reader takes within a turn to count as keeping pace. */
+const KEEPS_PACE = DECODED_AHEAD / 4;
 
 /** Decoding into the pipe; stopped DECODED_AHEAD ahead of a reader with room
  * left (for one turn); stopped on a full pipe. */
@@ -50,6 +52,10 @@ export class Inbound implements MessageSink {
   private decodeAll = false;
   /** A check is due next turn: an "ahead" stop lasts one turn of the event loop. */
   private aheadCheck = false;
+  /** Messages written into the pipe, and how many the reader had taken when
+   * the check was armed. */
+  private wrote = 0;
+  private aheadMark = 0;
   private streamPaused = false;
   /** The peer closed while received data was still held for a full pipe: the
    * connection ends once that data has been delivered. */
@@ -76,13 +82,11 @@ export class Inbound implements MessageSink {
     const pipe = this.pipe;
     if (pipe === undefined) return; // lingering: inbound is dropped
     if (this.state === "flowing" && pipe.write(msg)) {
+      this.wrote++;
       if (pipe.outboundLength >= DECODED_AHEAD && !this.decodeAll) {
         pipe.pauseWriting(DECODED_AHEAD >> 1);
         this.state = "ahead";
-        if (!this.aheadCheck) {
-          this.aheadCheck = true;
-          setImmediate(this.aheadExpired);
-        }
+        this.armAheadCheck(pipe);
         return false;
       }
       return;
@@ -124,6 +128,7 @@ export class Inbound implements MessageSink {
         this.state = "stalled";
         return;
       }
+      this.wrote++;
       this.held.shift();
     }
     try {
@@ -199,6 +204,24 @@ export class Inbound implements MessageSink {
    * does. A reader that keeps pace has cleared the stop by now. */
   private readonly aheadExpired = (): void => {
     this.aheadCheck = false;
-    if (this.state === "ahead" && !this.host.closed) this.decodeEagerly();
+    if (this.state !== "ahead" || this.host.closed) return;
+    // a reader that took a fair share during the turn keeps pace: it gave the
+    // turn itself (socket.ts: an await loop lets the event loop turn now and
+    // then), so look again after the next one
+    const pipe = this.pipe;
+    if (pipe !== undefined && this.taken(pipe) - this.aheadMark >= KEEPS_PACE) this.armAheadCheck(pipe);
+    else this.decodeEagerly();
   };
+
+  /** Messages the reader has taken from the pipe, in all. */
+  private taken(pipe: PipeEnd): number {
+    return this.wrote - pipe.outboundLength;
+  }
+
+  private armAheadCheck(pipe: PipeEnd): void {
+    if (this.aheadCheck) return;
+    this.aheadMark = this.taken(pipe);
+    this.aheadCheck = true;
+    setImmediate(this.aheadExpired);
+  }
 }
