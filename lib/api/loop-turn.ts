@@ -1,9 +1,10 @@
 // An `await` loop of send()/receive() calls that complete at once runs in
 // microtasks only: timers and I/O would never run (zeromq.js avoids it by
-// delaying every 512th such call of a socket). omq looks at the clock every
-// CHECK_EVERY such calls of a socket and, once enough time has passed since
-// the last turn any socket gave, resolves that call after a turn of the event
-// loop: 10 ms for sends, 20 ms for receives.
+// delaying every 512th such call of a socket). omq looks every CHECK_EVERY
+// such calls of a socket at a probe, one setImmediate at a time: when the
+// probe has waited 10 ms (a send) or 20 ms (a receive) without running, the
+// loop is starved, and that call resolves after a turn. A loop that turns by
+// itself never pays for one.
 //
 // Why not zeromq.js's count: a turn lets every other microtask run first, so
 // a receiver that stops for one lets its sender fill the queue, and the two
