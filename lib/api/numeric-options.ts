@@ -70,7 +70,8 @@ const STRINGS = new Set(["id", "bytes", "string", "key"]);
 
 function get(s: Socket, id: unknown, as: Accessor): unknown {
   checkId(id);
-  if (s.closed) throw zmqError("EBADF");
+  // zeromq.js: an option of a closed socket is ENOTSOCK, read or written
+  if (s.closed) throw zmqError("ENOTSOCK");
   let v: unknown;
   let kind: string | undefined;
   if (id === TYPE) [v, kind] = [s.type, "int"];

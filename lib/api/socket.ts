@@ -364,6 +364,7 @@ export class Socket {
 
   /** @internal option accessors (installed per class by defineOptions). */
   _getOption(name: string): unknown {
+    if (this.isClosed) throw zmqError("ENOTSOCK");
     return securityReadback(this._opts, name) ?? publicValue(name, this._opts[name]);
   }
 
