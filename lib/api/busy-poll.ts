@@ -18,7 +18,11 @@
 //   waits skip spinning, 1, 2, 4 ... up to MAX_SKIP of them, so a socket
 //   nobody talks to costs one window now and then, not a core; one served
 //   wait resets the backoff.
-// One spinner serves the whole process.
+// One spinner serves the whole process. Each of its turns also runs the spin
+// probes (lib/core/spin-probes.ts): sleepers whose wake-up is not a file
+// descriptor libuv polls, such as pipes to other threads.
+
+import { beginProbing, endProbing, runSpinProbes } from "../core/spin-probes.js";
 
 const MAX_SKIP = 256;
 /** Adaptive windows, µs. The floor covers a loopback round trip with room
@@ -68,6 +72,7 @@ export class BusyPoller {
     if (!spinning) {
       spinning = true;
       setImmediate(turn);
+      beginProbing();
     }
     return now;
   }
@@ -97,6 +102,7 @@ let spinning = false;
 const members: BusyPoller[] = [];
 
 function turn(): void {
+  runSpinProbes();
   const now = performance.now();
   if (now < until && members.some((p) => p.pending > 0)) {
     setImmediate(turn);
@@ -104,6 +110,7 @@ function turn(): void {
   }
   spinning = false;
   until = 0;
+  endProbing();
 
   for (const p of members) p.settle();
   members.length = 0;

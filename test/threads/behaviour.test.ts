@@ -41,6 +41,32 @@ describe("messages across threads", () => {
     pair.close();
   }, T);
 
+  // Both ways of waking a sleeping end: the peer's ring (busyPoll 0), the turns
+  // of a busy-polling loop (probes), and a fixed window that keeps running out
+  // mid-wait (each spin's end asks for the ring again).
+  for (const busyPoll of [0, 20, -1]) {
+    it(`REQ ↔ REP round trips of 16 B to 200 KiB with busyPoll ${busyPoll} on both sides, and a REP that answers late`, async () => {
+      const addr = uniqueName("wake");
+      const w = actor(`const s = new omq.Reply({ busyPoll: data.busyPoll }); await s.bind(data.addr); post("bound");
+        let n = 0; for await (const [m] of s) { if (++n % 50 === 0) await new Promise((r) => setTimeout(r, 3)); await s.send(m); }`, { addr, busyPoll });
+      expect(await w.next()).toBe("bound");
+      const req = new omq.Request({ busyPoll, receiveTimeout: 10_000 });
+      req.connect(addr);
+      try {
+        for (let i = 0; i < 400; i++) {
+          const size = [16, 4096, 65536, 200_000][i % 4]!;
+          const msg = Buffer.alloc(size, i & 0xff);
+          await req.send(msg);
+          const [reply] = await req.receive();
+          if (!reply!.equals(msg)) expect({ i, size, got: reply!.length, equal: false }).toEqual({ i, size, got: size, equal: true });
+        }
+      } finally {
+        req.close();
+        await w.worker.terminate();
+      }
+    }, T);
+  }
+
   it("a PUSH to a worker's PULL that does not read holds exactly SNDHWM + RCVHWM, then resumes and loses nothing", async () => {
     const addr = uniqueName("hwm");
     const w = actor(`const s = new omq.Pull({ receiveHighWaterMark: 4 }); await s.bind(data.addr); post("bound");

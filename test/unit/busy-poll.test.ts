@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { BusyPoller, CAP_US, FLOOR_US } from "../../lib/api/busy-poll.js";
 import { Pull, Push, busyPolling as isSpinning } from "../../index.js"; // the documented diagnostic
+import { addSpinProbe, removeSpinProbe, spinActive, type SpinProbe } from "../../lib/core/spin-probes.js";
 import { sleep } from "../helpers.js";
 
 const T = 15_000;
@@ -186,6 +187,31 @@ describe("busy polling", () => {
     } finally {
       req.close();
       rep.close();
+    }
+  }, T);
+
+  it("a spin drives the spin probes: told when it starts, asked on each turn, told when it ends", async () => {
+    const seen: string[] = [];
+    let probes = 0;
+    const p: SpinProbe = {
+      spinStarts: () => seen.push(`start ${spinActive()}`),
+      probe: () => void probes++,
+      spinEnds: () => seen.push(`end ${spinActive()}`),
+    };
+    addSpinProbe(p);
+    try {
+      expect(spinActive()).toBe(false);
+      const poller = new BusyPoller();
+      poller.waitBegins(5_000); // 5 ms
+      expect(seen).toEqual(["start true"]);
+      await spinEnds();
+      expect(seen).toEqual(["start true", "end false"]);
+      expect(probes).toBeGreaterThan(1); // a turn after a turn
+      const after = probes;
+      await sleep(5);
+      expect(probes).toBe(after); // no spin, no probing
+    } finally {
+      removeSpinProbe(p);
     }
   }, T);
 });

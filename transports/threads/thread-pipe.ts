@@ -18,6 +18,7 @@ import { zmqError } from "../../lib/core/errors.js";
 import type { Msg } from "../../lib/core/message.js";
 import { Direction, PipeEnd, type PeerInfo } from "../../lib/core/pipe.js";
 import { RingQueue } from "../../lib/core/ring-queue.js";
+import { addSpinProbe, removeSpinProbe, spinActive, type SpinProbe } from "../../lib/core/spin-probes.js";
 import {
   FrameReader, FrameWriter, MAX_FRAME, PipeMemory, R_HWM, R_SEQ, W_HWM, WANT_CREDIT, WANT_DATA, WANT_SPACE,
 } from "./ring.js";
@@ -31,7 +32,7 @@ export function threadPipeCount(): number {
   return openEnds;
 }
 
-export class ThreadPipeEnd extends PipeEnd {
+export class ThreadPipeEnd extends PipeEnd implements SpinProbe {
   private readonly mem: PipeMemory;
   private readonly outbox = new RingQueue<Msg>();
   private readonly inbox = new RingQueue<Msg>();
@@ -46,6 +47,10 @@ export class ThreadPipeEnd extends PipeEnd {
   /** the port closed: the peer end is closed or its thread is gone */
   private peerGone = false;
   private asleep = false;
+  /** what this end sleeps for (WANT_* bits) */
+  private wants = 0;
+  /** registered as a spin probe: a busy-polling loop looks at the ring for us */
+  private probing = false;
   private blocked = false;
   private waitPending = false;
   private serviceQueued = false;
@@ -261,15 +266,30 @@ export class ThreadPipeEnd extends PipeEnd {
     else releaseAlive();
   }
 
-  /** Sleep until the peer rings for `bit`. The bit is set before the last
-   * look, and the peer looks at it after changing what we looked at, so no
-   * wake-up is lost (both sides use sequentially consistent atomics). */
+  /** Sleep until what `bit` names is possible. While the loop busy-polls,
+   * its turns look at the ring (probe); otherwise the peer rings. */
   private arm(bit: number): void {
     if (this.peerGone) return;
+    this.wants |= bit;
+    if (!this.probing) {
+      this.probing = true;
+      addSpinProbe(this);
+    }
+    if (spinActive()) {
+      if (this.wantsMet() !== 0) this.queueService();
+      return;
+    }
+    this.askRing(bit);
+  }
+
+  /** The bits are set before the last look, and the peer looks at them after
+   * changing what we looked at, so no wake-up is lost (both sides use
+   * sequentially consistent atomics). */
+  private askRing(bits: number): void {
     const i32 = this.mem.i32;
     const seen = Atomics.load(i32, this.mem.myBell);
-    Atomics.or(i32, this.mem.myWant, bit);
-    if (this.wantMet(bit)) {
+    Atomics.or(i32, this.mem.myWant, bits);
+    if (this.wantsMet() !== 0) {
       this.queueService();
       return;
     }
@@ -283,13 +303,43 @@ export class ThreadPipeEnd extends PipeEnd {
 
   private readonly onWake = (): void => {
     this.waitPending = false;
-    this.service();
+    this.wake();
   };
 
-  private wantMet(bit: number): boolean {
-    if (bit === WANT_DATA) return this.reader.hasBytes();
-    if (bit === WANT_SPACE) return this.writer.hasRoom();
-    return this.creditReached();
+  spinStarts(): void {
+    // a ring that crosses this is harmless: the pending wait services once more
+    if (this.wants !== 0) Atomics.and(this.mem.i32, this.mem.myWant, ~this.wants);
+  }
+
+  probe(): void {
+    if (this.wantsMet() !== 0) this.wake();
+  }
+
+  spinEnds(): void {
+    if (this.wants !== 0 && !this.peerGone) this.askRing(this.wants);
+  }
+
+  /** Whatever waited may go on: forget the wants; service() asks again for what it still needs. */
+  private wake(): void {
+    if (this.wants !== 0) Atomics.and(this.mem.i32, this.mem.myWant, ~this.wants);
+    this.wants = 0;
+    this.stopProbing();
+    this.service();
+  }
+
+  private wantsMet(): number {
+    const w = this.wants;
+    let met = 0;
+    if ((w & WANT_DATA) !== 0 && this.reader.hasBytes()) met |= WANT_DATA;
+    if ((w & WANT_SPACE) !== 0 && this.writer.hasRoom()) met |= WANT_SPACE;
+    if ((w & WANT_CREDIT) !== 0 && this.creditReached()) met |= WANT_CREDIT;
+    return met;
+  }
+
+  private stopProbing(): void {
+    if (!this.probing) return;
+    this.probing = false;
+    removeSpinProbe(this);
   }
 
   private queueService(): void {
@@ -330,6 +380,7 @@ export class ThreadPipeEnd extends PipeEnd {
   /** Our end is done with the pipe: let the peer know by closing the port. */
   private finish(): void {
     this.lingering = false;
+    this.stopProbing();
     this.hold(false);
     if (this.lingerTimer !== undefined) clearTimeout(this.lingerTimer);
     this.writer.drop();
@@ -341,6 +392,7 @@ export class ThreadPipeEnd extends PipeEnd {
     // read what the peer published whole before its port closed
     if (!this.closedMe) this.pull();
     this.peerGone = true;
+    this.stopProbing();
     this.reader.dropPartial();
     if (this.lingering) this.finish();
     this.writer.drop();
