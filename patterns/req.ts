@@ -25,15 +25,17 @@ export class ReqPattern extends DealerPattern {
     } else {
       out = [EMPTY_FRAME, ...msg];
     }
+    if (!this.lb.hasOut()) return "blocked";
+    // libzmq eats what is already queued, so a late reply to an old request
+    // is never taken for the answer to this one. Before the write: a peer in
+    // another thread may answer before send() returns.
+    while (this.fq.receive() !== undefined);
     const pipe = this.lb.send(out);
     if (pipe === undefined) return "blocked";
     this.requestId = id;
     this.replyPipe = pipe;
     this.receivingReply = true;
     this.stash = undefined;
-    // libzmq eats what is already queued, so a late reply to an old request
-    // is never taken for the answer to this one
-    while (this.fq.receive() !== undefined);
     return "sent";
   }
 

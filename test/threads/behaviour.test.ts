@@ -41,6 +41,28 @@ describe("messages across threads", () => {
     pair.close();
   }, T);
 
+  it("a worker's PUSH streams 500 000 small messages to a main-thread PULL: all arrive, in order (writer and reader race on credit, space and data)", async () => {
+    const addr = uniqueName("stream");
+    const pull = new omq.Pull();
+    await pull.bind(addr);
+    const total = 500_000;
+    const w = actor(`const s = new omq.Push(); s.connect(data.addr); let b;
+      for (let i = 0; i < data.total; i++) { b = Buffer.allocUnsafe(16); b.writeUInt32LE(i, 0); await s.send(b); }
+      await next(); s.close();`, { addr, total });
+    try {
+      let bad = -1;
+      for (let i = 0; i < total; i++) {
+        const [m] = await pull.receive();
+        if (bad < 0 && m!.readUInt32LE(0) !== i) bad = i;
+      }
+      expect(bad).toBe(-1);
+    } finally {
+      w.send("close");
+      await w.exited;
+      pull.close();
+    }
+  }, T);
+
   // Both ways of waking a sleeping end: the peer's ring (busyPoll 0), the turns
   // of a busy-polling loop (probes), and a fixed window that keeps running out
   // mid-wait (each spin's end asks for the ring again).

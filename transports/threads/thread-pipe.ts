@@ -54,7 +54,7 @@ export class ThreadPipeEnd extends PipeEnd implements SpinProbe {
   private blocked = false;
   private waitPending = false;
   private serviceQueued = false;
-  private flushQueued = false;
+  private publishQueued = false;
   private terminatedSent = false;
   private conflateOut = false;
   private conflateIn = false;
@@ -114,10 +114,9 @@ export class ThreadPipeEnd extends PipeEnd implements SpinProbe {
     }
     this.outbox.push(msg);
     this.written++;
-    if (!this.flushQueued) {
-      this.flushQueued = true;
-      queueMicrotask(() => this.flushNow());
-    }
+    // into the ring at once (a copy now: the sender may reuse its Buffer once
+    // send() resolves); behind others, the ring is full and its room's wake flushes
+    if (this.outbox.length === 1) this.flushNow();
     return true;
   }
 
@@ -142,7 +141,14 @@ export class ThreadPipeEnd extends PipeEnd implements SpinProbe {
         return undefined;
       }
     }
-    this.took(1);
+    // the count the writer's credit follows: published every PUBLISH_EVERY
+    // reads, when the inbox runs dry, and at the end of the tick
+    this.taken = (this.taken + 1) | 0;
+    if (this.inbox.length === 0 || (this.taken & (PUBLISH_EVERY - 1)) === 0) this.publishTaken();
+    else if (!this.publishQueued) {
+      this.publishQueued = true;
+      process.nextTick(this.publishTick);
+    }
     if (this.peerGone && this.inbox.length === 0) this.terminateSoon();
     return msg;
   }
@@ -228,9 +234,22 @@ export class ThreadPipeEnd extends PipeEnd implements SpinProbe {
 
   private took(n: number): void {
     this.taken = (this.taken + n) | 0;
-    Atomics.store(this.mem.i32, this.mem.inn + R_SEQ, this.taken);
+    this.publishTaken();
+  }
+
+  private publishTaken(): void {
+    const i32 = this.mem.i32;
+    const at = this.mem.inn + R_SEQ;
+    if (Atomics.load(i32, at) === this.taken) return;
+    Atomics.store(i32, at, this.taken);
     this.mem.ringCredit(this.taken);
   }
+
+  private readonly publishTick = (): void => {
+    this.publishQueued = false;
+    this.publishTaken();
+  };
+
 
   private pull(): void {
     if (!this.reader.pull(this.inbox)) return;
@@ -250,7 +269,6 @@ export class ThreadPipeEnd extends PipeEnd implements SpinProbe {
   }
 
   private flushNow(): void {
-    this.flushQueued = false;
     if (this.peerGone) return;
     if (this.writer.flush()) this.mem.ring(WANT_DATA);
     this.hold(this.outbox.length > 0);
@@ -347,7 +365,8 @@ export class ThreadPipeEnd extends PipeEnd implements SpinProbe {
     this.serviceQueued = true;
     queueMicrotask(() => {
       this.serviceQueued = false;
-      this.service();
+      // as a wake: wants left set would make the next arm see them met again
+      this.wake();
     });
   }
 
@@ -422,6 +441,9 @@ export class ThreadPipeEnd extends PipeEnd implements SpinProbe {
 const waitAsync = (Atomics as unknown as {
   waitAsync(a: Int32Array, i: number, v: number): { async: false; value: string } | { async: true; value: Promise<string> };
 }).waitAsync;
+
+/** Reads between publications of the read count (a power of two). */
+const PUBLISH_EVERY = 32;
 
 /** libzmq's low-water mark for a HWM (pipe.ts uses the same rule). */
 function lwmOf(hwm: number): number {
