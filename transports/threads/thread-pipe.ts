@@ -114,8 +114,9 @@ export class ThreadPipeEnd extends PipeEnd implements SpinProbe {
     }
     this.outbox.push(msg);
     this.written++;
-    // into the ring at once (a copy now: the sender may reuse its Buffer once
-    // send() resolves); behind others, the ring is full and its room's wake flushes
+    // into the ring at once if it has room; behind others, the ring is full
+    // and its room's wake flushes (until then the Buffers are referenced, as
+    // everywhere in omq: a copy here halved the 4 KiB and 64 KiB rows)
     if (this.outbox.length === 1) this.flushNow();
     return true;
   }
