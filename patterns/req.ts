@@ -30,7 +30,16 @@ export class ReqPattern extends DealerPattern {
     // is never taken for the answer to this one. Before the write: a peer in
     // another thread may answer before send() returns.
     while (this.fq.receive() !== undefined);
-    const pipe = this.lb.send(out);
+    let pipe: PipeEnd | undefined;
+    try {
+      pipe = this.lb.send(out);
+    } catch (e) {
+      // refused (EMSGSIZE): a reply to the last request was eaten above, so
+      // that request is over too; receive() is EFSM rather than a wait for ever
+      this.receivingReply = false;
+      this.replyPipe = undefined;
+      throw e;
+    }
     if (pipe === undefined) return "blocked";
     this.requestId = id;
     this.replyPipe = pipe;

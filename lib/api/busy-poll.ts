@@ -102,16 +102,20 @@ let spinning = false;
 const members: BusyPoller[] = [];
 
 function turn(): void {
-  runSpinProbes();
-  const now = performance.now();
-  if (now < until && members.some((p) => p.pending > 0)) {
-    setImmediate(turn);
-    return;
+  // a probe that throws must not leave the spinner thinking it still turns
+  try {
+    runSpinProbes();
+  } finally {
+    const now = performance.now();
+    if (now < until && members.some((p) => p.pending > 0)) setImmediate(turn);
+    else stop();
   }
+}
+
+function stop(): void {
   spinning = false;
   until = 0;
   endProbing();
-
   for (const p of members) p.settle();
   members.length = 0;
 }

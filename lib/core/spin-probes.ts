@@ -36,9 +36,15 @@ export function beginProbing(): void {
   for (const p of probes) p.spinStarts();
 }
 
+/** Each probe once: one that is served and sleeps again is re-added at the
+ * Set's end, and a turn must not keep coming back to it. */
 export function runSpinProbes(): void {
-  if (probes.size === 0) return;
-  for (const p of probes) p.probe();
+  let n = probes.size;
+  if (n === 0) return;
+  for (const p of probes) {
+    if (n-- === 0) break;
+    p.probe();
+  }
 }
 
 export function endProbing(): void {

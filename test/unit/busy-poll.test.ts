@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { BusyPoller, CAP_US, FLOOR_US } from "../../lib/api/busy-poll.js";
 import { Pull, Push, busyPolling as isSpinning } from "../../index.js"; // the documented diagnostic
-import { addSpinProbe, removeSpinProbe, spinActive, type SpinProbe } from "../../lib/core/spin-probes.js";
+import { addSpinProbe, removeSpinProbe, runSpinProbes, spinActive, type SpinProbe } from "../../lib/core/spin-probes.js";
 import { sleep } from "../helpers.js";
 
 const T = 15_000;
@@ -214,4 +214,30 @@ describe("busy polling", () => {
       removeSpinProbe(p);
     }
   }, T);
+
+  it("one turn asks each probe once, even one that is served and sleeps again (re-added to the set) during it", () => {
+    let calls = 0;
+    const p: SpinProbe = {
+      spinStarts: () => {},
+      probe: () => {
+        calls++;
+        // served, then asleep again: what a pipe end's wake and arm do
+        removeSpinProbe(p);
+        if (calls < 6) addSpinProbe(p);
+      },
+      spinEnds: () => {},
+    };
+    const other: SpinProbe = { spinStarts: () => {}, probe: () => {}, spinEnds: () => {} };
+    addSpinProbe(p);
+    addSpinProbe(other);
+    try {
+      runSpinProbes();
+      expect(calls).toBe(1);
+      runSpinProbes();
+      expect(calls).toBe(2);
+    } finally {
+      removeSpinProbe(p);
+      removeSpinProbe(other);
+    }
+  });
 });

@@ -40,4 +40,23 @@ describe("REQ pattern", () => {
     peer.write([Buffer.alloc(0), Buffer.from("re:two")]);
     expect(text(req.receive())).toEqual(["re:two"]);
   });
+
+  it("relaxed: a request the pipe refuses (throws) after the old reply was eaten leaves receive() EFSM, not a wait for ever", () => {
+    const relaxed = { ...options, relaxed: true };
+    const [mine, peer] = pipePair({ socketType: "REP", endpoint: "inproc://x", locallyInitiated: true }, { socketType: "REQ", endpoint: "inproc://x", locallyInitiated: false }, true, true);
+    const req = new ReqPattern({ ...host, options: relaxed });
+    req.attach(mine);
+    expect(req.send([Buffer.from("one")])).toBe("sent");
+    peer.read();
+    peer.write([Buffer.alloc(0), Buffer.from("re:one")]); // queued, not yet received
+    const write = mine.write.bind(mine);
+    mine.write = () => {
+      throw Object.assign(new Error("too big"), { code: "EMSGSIZE" });
+    };
+    expect(() => req.send([Buffer.from("two")])).toThrow("too big");
+    expect(() => req.checkReceive(0)).toThrow(expect.objectContaining({ code: "EFSM" }));
+    mine.write = write;
+    expect(req.send([Buffer.from("three")])).toBe("sent");
+    expect(text(peer.read())).toEqual(["", "three"]);
+  });
 });

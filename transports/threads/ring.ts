@@ -36,8 +36,11 @@ function padded(len: number): number {
 
 /** Scratch for bouncing unaligned bodies (one per thread, grown on demand). */
 let bounce: Buffer | undefined;
-/** The largest frame a header can describe. */
-export const MAX_FRAME = 0x7fffffff;
+/** Bits 0-30 of a header: a frame's length. */
+const LENGTH_BITS = 0x7fffffff;
+/** The largest frame that crosses: 31 bits of length, less the padding to 8
+ * (a larger one would overflow padded() and the ring's accounting). */
+export const MAX_FRAME = 0x7ffffff8;
 
 // per direction (d = 0: connecter → binder, 1: binder → connecter), 8 words at d * 8
 export const W_POS = 0; // bytes published by the writer (uint32, wraps)
@@ -261,7 +264,7 @@ export class FrameReader {
       let q = p;
       let avail = (wpos - q) >>> 0;
       while (avail >= FRAME_HEADER) {
-        const step = FRAME_HEADER + padded(this.header(q) & MAX_FRAME);
+        const step = FRAME_HEADER + padded(this.header(q) & LENGTH_BITS);
         if (step > avail) break;
         q = (q + step) >>> 0;
         avail -= step;
@@ -274,7 +277,7 @@ export class FrameReader {
         let o = 0;
         while (o < span.length) {
           const h = span.readUInt32LE(o);
-          const len = h & MAX_FRAME;
+          const len = h & LENGTH_BITS;
           this.frame(len === 0 ? EMPTY_FRAME : span.subarray(o + FRAME_HEADER, o + FRAME_HEADER + len), h >= MORE, into);
           o += FRAME_HEADER + padded(len);
         }
@@ -282,7 +285,7 @@ export class FrameReader {
       }
       // a frame larger than what is here: stream it into its own buffer
       const h = this.header(p);
-      this.big = Buffer.allocUnsafe(h & MAX_FRAME);
+      this.big = Buffer.allocUnsafe(h & LENGTH_BITS);
       this.bigFilled = 0;
       this.bigMore = h >= MORE;
       p = (p + FRAME_HEADER) >>> 0;

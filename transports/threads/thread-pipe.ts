@@ -2,13 +2,14 @@
 // the PipeEnd contract the patterns use (write/read, readActivated and
 // writeActivated by libzmq's rules, terminated once the peer's messages are
 // read), over the pipe memory of ring.ts:
-// - write() queues the message here and a microtask writes the batch into the
-//   ring; the HWM is counted in messages, the writer's SNDHWM plus the reader's
-//   RCVHWM, as messages written minus messages the reading socket has taken;
+// - write() copies the message into the ring at once when it has room, else
+//   queues it here until the reader frees some; the HWM is counted in
+//   messages, the writer's SNDHWM plus the reader's RCVHWM, as messages
+//   written minus messages the reading socket has taken (published lazily);
 // - read() takes whole messages that one copy out of the ring produced;
-// - an end that runs out of work sleeps on Atomics.waitAsync, and the other
-//   thread rings it only if it sleeps (libzmq ypipe), so an idle pipe costs no
-//   CPU and a busy one almost no wake-ups;
+// - an end that runs out of work sleeps (sleeper.ts): rung by the other
+//   thread only if it sleeps (libzmq ypipe), or looked after by the turns of
+//   a busy-polling loop, so an idle pipe costs no CPU;
 // - the pipe's MessagePort closes when the peer closes its end or its thread
 //   ends in any way (terminate, exit, a throw): then what the peer wrote whole
 //   is still read, a partial message is dropped, and the end terminates.
@@ -18,7 +19,7 @@ import { zmqError } from "../../lib/core/errors.js";
 import type { Msg } from "../../lib/core/message.js";
 import { Direction, PipeEnd, type PeerInfo } from "../../lib/core/pipe.js";
 import { RingQueue } from "../../lib/core/ring-queue.js";
-import { addSpinProbe, removeSpinProbe, spinActive, type SpinProbe } from "../../lib/core/spin-probes.js";
+import { Sleeper } from "./sleeper.js";
 import {
   FrameReader, FrameWriter, MAX_FRAME, PipeMemory, R_HWM, R_SEQ, W_HWM, WANT_CREDIT, WANT_DATA, WANT_SPACE,
 } from "./ring.js";
@@ -32,12 +33,13 @@ export function threadPipeCount(): number {
   return openEnds;
 }
 
-export class ThreadPipeEnd extends PipeEnd implements SpinProbe {
+export class ThreadPipeEnd extends PipeEnd {
   private readonly mem: PipeMemory;
   private readonly outbox = new RingQueue<Msg>();
   private readonly inbox = new RingQueue<Msg>();
   private readonly writer: FrameWriter;
   private readonly reader: FrameReader;
+  private readonly sleeper: Sleeper;
   /** messages write() accepted / this end's socket has read */
   private written = 0;
   private taken = 0;
@@ -47,13 +49,7 @@ export class ThreadPipeEnd extends PipeEnd implements SpinProbe {
   /** the port closed: the peer end is closed or its thread is gone */
   private peerGone = false;
   private asleep = false;
-  /** what this end sleeps for (WANT_* bits) */
-  private wants = 0;
-  /** registered as a spin probe: a busy-polling loop looks at the ring for us */
-  private probing = false;
   private blocked = false;
-  private waitPending = false;
-  private serviceQueued = false;
   private publishQueued = false;
   private terminatedSent = false;
   private conflateOut = false;
@@ -76,6 +72,7 @@ export class ThreadPipeEnd extends PipeEnd implements SpinProbe {
     this.mem = new PipeMemory(sab, end);
     this.writer = new FrameWriter(this.mem, this.outbox);
     this.reader = new FrameReader(this.mem);
+    this.sleeper = new Sleeper(this.mem, (w) => this.wantsMet(w), () => this.service(), () => this.peerGone);
     // a port reports 'close' only once started (a 'message' listener starts it)
     port.on("message", () => {});
     openEnds++;
@@ -194,7 +191,7 @@ export class ThreadPipeEnd extends PipeEnd implements SpinProbe {
         this.lingerTimer = setTimeout(() => this.finish(), ms);
         this.lingerTimer.unref();
       }
-      this.arm(WANT_SPACE);
+      this.sleeper.arm(WANT_SPACE);
     }
     this.detach();
   }
@@ -225,7 +222,7 @@ export class ThreadPipeEnd extends PipeEnd implements SpinProbe {
   private blockWriter(n: number): void {
     this.blocked = true;
     Atomics.store(this.mem.i32, this.mem.myTarget, (this.written - n) | 0);
-    this.arm(WANT_CREDIT);
+    this.sleeper.arm(WANT_CREDIT);
   }
 
   private creditReached(): boolean {
@@ -266,14 +263,14 @@ export class ThreadPipeEnd extends PipeEnd implements SpinProbe {
   private sleepReader(): void {
     this.asleep = true;
     if (this.peerGone) this.terminateSoon();
-    else this.arm(WANT_DATA);
+    else this.sleeper.arm(WANT_DATA);
   }
 
   private flushNow(): void {
     if (this.peerGone) return;
     if (this.writer.flush()) this.mem.ring(WANT_DATA);
     this.hold(this.outbox.length > 0);
-    if (this.outbox.length > 0) this.arm(WANT_SPACE);
+    if (this.outbox.length > 0) this.sleeper.arm(WANT_SPACE);
   }
 
   /** A thread must not end while what its sockets sent is only in its own
@@ -285,90 +282,13 @@ export class ThreadPipeEnd extends PipeEnd implements SpinProbe {
     else releaseAlive();
   }
 
-  /** Sleep until what `bit` names is possible. While the loop busy-polls,
-   * its turns look at the ring (probe); otherwise the peer rings. */
-  private arm(bit: number): void {
-    if (this.peerGone) return;
-    this.wants |= bit;
-    if (!this.probing) {
-      this.probing = true;
-      addSpinProbe(this);
-    }
-    if (spinActive()) {
-      if (this.wantsMet() !== 0) this.queueService();
-      return;
-    }
-    this.askRing(bit);
-  }
-
-  /** The bits are set before the last look, and the peer looks at them after
-   * changing what we looked at, so no wake-up is lost (both sides use
-   * sequentially consistent atomics). */
-  private askRing(bits: number): void {
-    const i32 = this.mem.i32;
-    const seen = Atomics.load(i32, this.mem.myBell);
-    Atomics.or(i32, this.mem.myWant, bits);
-    if (this.wantsMet() !== 0) {
-      this.queueService();
-      return;
-    }
-    // a wait already pending resolves on any ring after its own look
-    if (this.waitPending) return;
-    this.waitPending = true;
-    const r = waitAsync(i32, this.mem.myBell, seen);
-    if (r.async) void r.value.then(this.onWake);
-    else queueMicrotask(this.onWake);
-  }
-
-  private readonly onWake = (): void => {
-    this.waitPending = false;
-    this.wake();
-  };
-
-  spinStarts(): void {
-    // a ring that crosses this is harmless: the pending wait services once more
-    if (this.wants !== 0) Atomics.and(this.mem.i32, this.mem.myWant, ~this.wants);
-  }
-
-  probe(): void {
-    if (this.wantsMet() !== 0) this.wake();
-  }
-
-  spinEnds(): void {
-    if (this.wants !== 0 && !this.peerGone) this.askRing(this.wants);
-  }
-
-  /** Whatever waited may go on: forget the wants; service() asks again for what it still needs. */
-  private wake(): void {
-    if (this.wants !== 0) Atomics.and(this.mem.i32, this.mem.myWant, ~this.wants);
-    this.wants = 0;
-    this.stopProbing();
-    this.service();
-  }
-
-  private wantsMet(): number {
-    const w = this.wants;
+  /** Which of the WANT_* bits in `w` are met now. */
+  private wantsMet(w: number): number {
     let met = 0;
     if ((w & WANT_DATA) !== 0 && this.reader.hasBytes()) met |= WANT_DATA;
     if ((w & WANT_SPACE) !== 0 && this.writer.hasRoom()) met |= WANT_SPACE;
     if ((w & WANT_CREDIT) !== 0 && this.creditReached()) met |= WANT_CREDIT;
     return met;
-  }
-
-  private stopProbing(): void {
-    if (!this.probing) return;
-    this.probing = false;
-    removeSpinProbe(this);
-  }
-
-  private queueService(): void {
-    if (this.serviceQueued) return;
-    this.serviceQueued = true;
-    queueMicrotask(() => {
-      this.serviceQueued = false;
-      // as a wake: wants left set would make the next arm see them met again
-      this.wake();
-    });
   }
 
   /** Woken (or asked to look again): do whatever became possible. */
@@ -377,7 +297,7 @@ export class ThreadPipeEnd extends PipeEnd implements SpinProbe {
     if (this.outbox.length > 0) {
       if (this.writer.flush()) this.mem.ring(WANT_DATA);
       this.hold(this.outbox.length > 0);
-      if (this.outbox.length > 0) this.arm(WANT_SPACE);
+      if (this.outbox.length > 0) this.sleeper.arm(WANT_SPACE);
       else if (this.lingering) this.finish();
     }
     if (this.closedMe) return;
@@ -386,21 +306,21 @@ export class ThreadPipeEnd extends PipeEnd implements SpinProbe {
       if (this.inbox.length > 0) {
         this.asleep = false;
         this.sink?.readActivated(this);
-      } else this.arm(WANT_DATA);
+      } else this.sleeper.arm(WANT_DATA);
     }
     if (this.blocked && !this.closedMe) {
       if (this.creditReached() || this.hwm() === 0) {
         this.blocked = false;
         this.creditLimit = 0;
         this.sink?.writeActivated(this);
-      } else this.arm(WANT_CREDIT);
+      } else this.sleeper.arm(WANT_CREDIT);
     }
   }
 
   /** Our end is done with the pipe: let the peer know by closing the port. */
   private finish(): void {
     this.lingering = false;
-    this.stopProbing();
+    this.sleeper.stop();
     this.hold(false);
     if (this.lingerTimer !== undefined) clearTimeout(this.lingerTimer);
     this.writer.drop();
@@ -412,7 +332,7 @@ export class ThreadPipeEnd extends PipeEnd implements SpinProbe {
     // read what the peer published whole before its port closed
     if (!this.closedMe) this.pull();
     this.peerGone = true;
-    this.stopProbing();
+    this.sleeper.stop();
     this.reader.dropPartial();
     if (this.lingering) this.finish();
     this.writer.drop();
@@ -438,10 +358,6 @@ export class ThreadPipeEnd extends PipeEnd implements SpinProbe {
   }
 }
 
-// Atomics.waitAsync (ES2024; in Node since 16): typed here for the ES2022 lib
-const waitAsync = (Atomics as unknown as {
-  waitAsync(a: Int32Array, i: number, v: number): { async: false; value: string } | { async: true; value: Promise<string> };
-}).waitAsync;
 
 /** Reads between publications of the read count (a power of two). */
 const PUBLISH_EVERY = 32;
