@@ -201,10 +201,18 @@ export class StreamEngine implements Engine, InboundHost, OutboundSource {
         if (this.closed) return;
       }
       if (this.in.decoder === undefined) {
-        const r = this.codec.preamble.feed(chunk, (b) => this.stream.write(b));
-        if (r === undefined) return;
-        this.onPreamble(r.peer);
-        if (r.rest.length > 0) this.in.push(r.rest);
+        // what one chunk makes us send (the rest of our greeting, the first
+        // handshake command) goes out in one write, as libzmq's out buffer
+        const s = this.stream;
+        s.cork();
+        let r;
+        try {
+          r = this.codec.preamble.feed(chunk, this.sendPreamble);
+          if (r !== undefined) this.onPreamble(r.peer);
+        } finally {
+          s.uncork();
+        }
+        if (r !== undefined && r.rest.length > 0) this.in.push(r.rest);
         return;
       }
       this.in.push(chunk);
@@ -212,6 +220,10 @@ export class StreamEngine implements Engine, InboundHost, OutboundSource {
       this.fail(this.isReady ? "active" : "handshake", handshakeErrorKind(err), err);
     }
   }
+
+  private readonly sendPreamble = (b: Buffer): void => {
+    this.stream.write(b);
+  };
 
   private onPreamble(peer: PeerPreamble): void {
     const m = this.o.mechanism;

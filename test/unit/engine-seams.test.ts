@@ -16,6 +16,7 @@ import type { FrameTransform } from "../../lib/zmtp/mechanisms/mechanism.js";
 import { NullMechanism } from "../../lib/zmtp/mechanisms/null.js";
 import { StreamEngine } from "../../lib/zmtp/stream-engine.js";
 import { zmtpCodec } from "../../lib/zmtp/zmtp-codec.js";
+import { encodeGreeting } from "../../lib/zmtp/greeting.js";
 import { systemClock } from "../../lib/core/clock.js";
 
 /** Every frame becomes a "BOX" command: 1 flags byte + the body XORed with 0x5a. */
@@ -165,4 +166,38 @@ describe("engine seams", () => {
       expect(messageMetadata(out), type).toBe(meta);
     }
   });
+  it("what one read makes the engine send leaves in one write: the rest of its greeting with its READY", async () => {
+    const [s1, s2] = await tcpPair();
+    // bytes per write that reaches the socket's handle (a corked group is one)
+    const writes: number[] = [];
+    const raw = s1 as unknown as {
+      _write(c: Buffer, e: string, cb: () => void): void;
+      _writev(cs: { chunk: Buffer }[], cb: () => void): void;
+    };
+    const w = raw._write.bind(s1);
+    const wv = raw._writev.bind(s1);
+    raw._write = (c, e, cb) => {
+      writes.push(c.length);
+      w(c, e, cb);
+    };
+    raw._writev = (cs, cb) => {
+      writes.push(cs.reduce((n, c) => n + c.chunk.length, 0));
+      wv(cs, cb);
+    };
+    let got = 0;
+    const signature = new Promise<void>((r) => s2.on("data", (d: Buffer) => (got += d.length) >= 10 && r()));
+    const a = side(s1, "DEALER", new NullMechanism({ socketType: "DEALER", sendsIdentity: true }));
+    await signature;
+    // a ROUTER peer's whole greeting and READY in one piece
+    const meta = Buffer.concat([Buffer.of(11), Buffer.from("Socket-Type"), Buffer.from([0, 0, 0, 6]), Buffer.from("ROUTER")]);
+    const ready = Buffer.concat([Buffer.of(0x04, 6 + meta.length, 5), Buffer.from("READY"), meta]);
+    s2.write(Buffer.concat([encodeGreeting("NULL", false), ready]));
+    await a.pipe;
+    // the signature, then the major version, the rest of the greeting and
+    // READY (the socket type and an empty Identity) together
+    const ours = 2 + 6 + (1 + 11 + 4 + 6) + (1 + 8 + 4);
+    expect(writes).toEqual([10, 1 + 53 + ours]);
+    a.engine.destroy();
+    s2.destroy();
+  }, 10_000);
 });
