@@ -12,7 +12,7 @@ import {
 import { CurveTransform, readShortNonce } from "./curve-transform.js";
 import type { Command, FrameTransform, Mechanism, MechanismPeer, MechanismSelf } from "./mechanism.js";
 import { ownMetadata, peerErrorToThrow, peerFromMetadata } from "./mechanism.js";
-import { type SecretKey, type Sodium, boxKey, boxKeyPair, frameBoxes, longTermKey, randomBytes } from "./sodium.js";
+import { type PublicKey, type SecretKey, type Sodium, boxKey, boxKeyPair, frameBoxes, longTermKey, longTermPublicKey, publicKey, randomBytes } from "./sodium.js";
 import { boxOpenAfternm, fullNonce, shortNonceBytes } from "./curve-box.js";
 
 export interface CurveClientOptions extends MechanismSelf {
@@ -62,7 +62,7 @@ export class CurveClient implements Mechanism {
     const n = this.nonce++;
     let helloKey: Uint8Array;
     try {
-      helloKey = boxKey(s, this.o.serverKey, this.cnSecret);
+      helloKey = boxKey(s, longTermPublicKey(this.o.serverKey), this.cnSecret);
     } catch {
       throw new ZmtpError("EPROTO", ERR_ZMTP_CRYPTOGRAPHIC, "curveServerKey is not a usable public key");
     }
@@ -98,8 +98,10 @@ export class CurveClient implements Mechanism {
     const cnServer = plain.subarray(0, 32);
     const cookie = plain.subarray(32, 128);
     let key: Uint8Array;
+    let server: PublicKey;
     try {
-      key = boxKey(s, cnServer, this.cnSecret);
+      server = publicKey(cnServer);
+      key = boxKey(s, server, this.cnSecret);
     } catch {
       throw new ZmtpError("EPROTO", ERR_ZMTP_CRYPTOGRAPHIC, "CURVE server short-term key is unusable");
     }
@@ -111,7 +113,7 @@ export class CurveClient implements Mechanism {
     vouchPlain.set(this.o.serverKey, 32);
     let vouchKey: Uint8Array;
     try {
-      vouchKey = boxKey(s, cnServer, longTermKey(s, this.o.secretKey).secretKey);
+      vouchKey = boxKey(s, server, longTermKey(s, this.o.secretKey).secretKey);
     } catch {
       throw new ZmtpError("EPROTO", ERR_ZMTP_CRYPTOGRAPHIC, "CURVE server short-term key is unusable");
     }

@@ -16,7 +16,7 @@ import { boxOpenAfternm, fullNonce, shortNonceBytes } from "./curve-box.js";
 import { CurveTransform, type ShortNonce, readShortNonce } from "./curve-transform.js";
 import type { Command, FrameTransform, Mechanism, MechanismPeer, MechanismSelf } from "./mechanism.js";
 import { ownMetadata, peerFromMetadata, withZapProperties } from "./mechanism.js";
-import { type SecretKey, type Sodium, boxKey, boxKeyPair, frameBoxes, longTermKey, randomBytes } from "./sodium.js";
+import { type PublicKey, type SecretKey, type Sodium, boxKey, boxKeyPair, frameBoxes, longTermKey, longTermPublicKey, publicKey, randomBytes } from "./sodium.js";
 import { ZapExchange, type ZapContext, noZapHandler } from "./zap.js";
 
 export interface CurveServerOptions extends MechanismSelf {
@@ -42,6 +42,8 @@ export class CurveServer implements Mechanism {
   /** The cookie key t: this connection's alone, forgotten after INITIATE. */
   private cookieKey: Uint8Array | undefined;
   private cnClient: Uint8Array | undefined;
+  /** C', imported once: HELLO's shared key and INITIATE's use it */
+  private cnClientKey: PublicKey | undefined;
   private key: Uint8Array | undefined;
   private peerLast: ShortNonce = { hi: 0, lo: 0 };
   private pendingPeer: MechanismPeer | undefined;
@@ -111,7 +113,8 @@ export class CurveServer implements Mechanism {
     // beforenm(C', s): HELLO's box and WELCOME's share it
     let helloKey: Uint8Array;
     try {
-      helloKey = boxKey(s, cnClient, this.secretKey);
+      this.cnClientKey = publicKey(Buffer.from(cnClient));
+      helloKey = boxKey(s, this.cnClientKey, this.secretKey);
     } catch {
       throw cryptoError("CURVE HELLO short-term key is unusable");
     }
@@ -159,7 +162,7 @@ export class CurveServer implements Mechanism {
     }
     let key: Uint8Array;
     try {
-      key = boxKey(s, this.cnClient!, this.cnSecret);
+      key = boxKey(s, this.cnClientKey!, this.cnSecret);
     } catch {
       throw cryptoError("CURVE client short-term key is unusable");
     }
@@ -173,7 +176,7 @@ export class CurveServer implements Mechanism {
     const vouchNonce = Buffer.concat([Buffer.from("VOUCH---"), plain.subarray(32, 48)]);
     let vouchKey: Uint8Array;
     try {
-      vouchKey = boxKey(s, clientKey, this.cnSecret);
+      vouchKey = boxKey(s, longTermPublicKey(clientKey), this.cnSecret);
     } catch {
       throw cryptoError("CURVE client long-term key is unusable");
     }

@@ -208,13 +208,41 @@ export function longTermKey(s: Sodium, raw: Uint8Array): { publicKey: Uint8Array
   return k;
 }
 
-/** crypto_box_beforenm(peerPublic, secret). Throws on a key that gives no
- * usable secret (a low-order point, as libsodium refuses). */
-export function boxKey(s: Sodium, peerPublic: Uint8Array, secret: SecretKey): Uint8Array {
+/** A peer's public key: its bytes, and node:crypto's KeyObject for it when
+ * native, imported once however many shared keys use it (18 µs each here). */
+export interface PublicKey {
+  readonly raw: Uint8Array;
+  readonly native?: unknown;
+}
+
+/** A peer's public key, ready for boxKey (may throw on bytes node:crypto refuses). */
+export function publicKey(raw: Uint8Array): PublicKey {
   const c = native;
-  if (c === undefined || secret.native === undefined) return s.crypto_box_beforenm(peerPublic, secret.raw);
-  const publicKey = c.createPublicKey({ key: { kty: "OKP", crv: "X25519", x: b64url(peerPublic) }, format: "jwk" });
-  const shared = c.diffieHellman({ privateKey: secret.native as import("node:crypto").KeyObject, publicKey });
+  if (c === undefined) return { raw };
+  return { raw, native: c.createPublicKey({ key: { kty: "OKP", crv: "X25519", x: b64url(raw) }, format: "jwk" }) };
+}
+
+/** Long-term public keys (a client's server key, a server's returning
+ * clients), imported once per key; bounded as longTerm. */
+const longTermPublic = new Map<string, PublicKey>();
+
+export function longTermPublicKey(raw: Uint8Array): PublicKey {
+  const id = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString("latin1");
+  let k = longTermPublic.get(id);
+  if (k === undefined) {
+    k = publicKey(Uint8Array.from(raw));
+    if (longTermPublic.size >= LONG_TERM_MAX) longTermPublic.delete(longTermPublic.keys().next().value!);
+    longTermPublic.set(id, k);
+  }
+  return k;
+}
+
+/** crypto_box_beforenm(peer, secret). Throws on a key that gives no
+ * usable secret (a low-order point, as libsodium refuses). */
+export function boxKey(s: Sodium, peer: PublicKey, secret: SecretKey): Uint8Array {
+  const c = native;
+  if (c === undefined || secret.native === undefined || peer.native === undefined) return s.crypto_box_beforenm(peer.raw, secret.raw);
+  const shared = c.diffieHellman({ privateKey: secret.native as import("node:crypto").KeyObject, publicKey: peer.native as import("node:crypto").KeyObject });
   return s.crypto_core_hsalsa20(ZERO16, shared, null);
 }
 
