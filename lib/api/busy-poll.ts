@@ -17,12 +17,16 @@
 // - a spin that ends without serving any of a socket's waits makes its next
 //   waits skip spinning, 1, 2, 4 ... up to MAX_SKIP of them, so a socket
 //   nobody talks to costs one window now and then, not a core; one served
-//   wait resets the backoff.
+//   wait resets the backoff, and so does a wait that ends within CAP_US (or
+//   the window, if longer) after a spin missed it: a late peer is no idle one.
+// - while the machine is crowded (crowding.ts: a spin turn finds the process
+//   was not running), no socket spins for a pause.
 // One spinner serves the whole process. Each of its turns also runs the spin
 // probes (lib/core/spin-probes.ts): sleepers whose wake-up is not a file
 // descriptor libuv polls, such as pipes to other threads.
 
 import { beginProbing, endProbing, runSpinProbes } from "../core/spin-probes.js";
+import { CrowdingDetector, runnableOverCores } from "./crowding.js";
 
 const MAX_SKIP = 256;
 /** Adaptive windows, µs. The floor covers a loopback round trip with room
@@ -44,6 +48,8 @@ export class BusyPoller {
   pending = 0;
   /** Average length of recent waits, µs (0: none yet). */
   typical = 0;
+  /** The busyPoll setting of the latest wait. */
+  private setting = -1;
 
   /** The spin window for a busyPoll setting (µs; 0: no spin). */
   windowFor(busyPoll: number): number {
@@ -56,8 +62,9 @@ export class BusyPoller {
   waitBegins(busyPoll: number): number {
     const now = performance.now();
     this.pending++;
+    this.setting = busyPoll;
     const us = this.windowFor(busyPoll);
-    if (us <= 0) return now;
+    if (us <= 0 || crowding?.quiet(now)) return now;
     if (this.skip > 0) {
       this.skip--;
       return now;
@@ -80,8 +87,15 @@ export class BusyPoller {
   /** A waiting caller was served (or gave up); `since` is what waitBegins returned. */
   waitEnds(since: number): void {
     if (this.pending > 0) this.pending--;
-    if (this.joined) this.served = true;
     const us = (performance.now() - since) * 1000;
+    if (this.joined) this.served = true;
+    else if (this.backoff > 0 && us <= Math.max(CAP_US, this.setting)) {
+      // served soon after a spin gave up, or while skipping: the peer is
+      // there, only slower this once (a GC, a wake-up). Backing off now would
+      // make both ends sleep, each wait then outlasting the other's window.
+      this.backoff = 0;
+      this.skip = 0;
+    }
     this.typical = this.typical === 0 ? us : this.typical + (us - this.typical) * GAIN;
   }
 
@@ -100,6 +114,9 @@ export class BusyPoller {
 let until = 0;
 let spinning = false;
 const members: BusyPoller[] = [];
+/** Pauses every spin while the machine is crowded (crowding.ts); none where the CPU clock is unknown. */
+const runnable = runnableOverCores();
+export const crowding = runnable === undefined ? undefined : new CrowdingDetector(runnable);
 
 function turn(): void {
   // a probe that throws must not leave the spinner thinking it still turns
@@ -107,7 +124,7 @@ function turn(): void {
     runSpinProbes();
   } finally {
     const now = performance.now();
-    if (now < until && members.some((p) => p.pending > 0)) setImmediate(turn);
+    if (now < until && members.some((p) => p.pending > 0) && !crowding?.turn(now)) setImmediate(turn);
     else stop();
   }
 }

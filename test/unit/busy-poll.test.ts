@@ -52,6 +52,23 @@ describe("busy polling", () => {
     expect(p).toMatchObject({ backoff: 0, skip: 0 });
   }, T);
 
+  it("a wait that ends soon after its spin gave up (a late peer, not an idle one) clears the backoff; a long one does not", async () => {
+    const p = new BusyPoller();
+    p.waitBegins(5_000); // 5 ms, unserved
+    await spinEnds();
+    expect(p).toMatchObject({ backoff: 1, skip: 1 });
+    p.waitEnds(performance.now() - 3); // 3 ms: within the 5 ms window
+    expect(p).toMatchObject({ backoff: 0, skip: 0 });
+    const q = new BusyPoller();
+    q.waitBegins(5_000);
+    await spinEnds();
+    q.waitEnds(performance.now() - 50); // 50 ms: past max(CAP_US, window)
+    expect(q).toMatchObject({ backoff: 1, skip: 1 });
+    q.waitBegins(-1); // adaptive, skipped
+    q.waitEnds(performance.now() - (CAP_US + 500) / 1000); // just past the cap
+    expect(q.backoff).toBe(1);
+  }, T);
+
   it("the backoff is capped: a long-idle socket still spins now and then", async () => {
     const p = new BusyPoller();
     for (let round = 0; round < 12; round++) {
