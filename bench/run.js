@@ -112,6 +112,8 @@ const CASES = [
   // the same while a third process (bench/load.js) spins on a core: REQ, REP
   // and it share the machine's (2) cores
   { id: "reqrep-16-loaded", kind: "reqrep", load: true, title: "REQ↔REP tcp 16 B, busy third process", size: 16, count: [40_000, 4_000], warmup: [1_000, 200] },
+  // the loaded case again with omq's busy polling off: what the adaptive rule must not fall below
+  { id: "reqrep-16-loaded-bp0", kind: "reqrep", load: true, omqOptions: { busyPoll: 0 }, title: "REQ↔REP tcp 16 B, busy third process, omq busyPoll 0", size: 16, count: [40_000, 4_000], warmup: [1_000, 200] },
   { id: "pubsub-64", kind: "pubsub", title: "PUB→4 SUB tcp 64 B", size: 64, subs: 4, count: [1_000_000, 20_000] },
   // long waits, CPU only: what a process costs while it waits
   { id: "idle-pull", kind: "idlecpu", title: "idle PULL waiting in receive", size: 16, idleMs: [1_000, 300] },
@@ -393,8 +395,8 @@ async function runOnce(c, lib) {
         await load.wait("ready");
       }
       const warmup = countOf(c, "warmup");
-      const rep = spawn(lib, "rep", { endpoint: endpointFor("tcp"), size, delayMs: c.delayMs });
-      const req = spawn(lib, "req", { size, count, warmup, maxMs: c.maxMs ?? MAX_MS });
+      const rep = spawn(lib, "rep", { endpoint: endpointFor("tcp"), size, delayMs: c.delayMs, omqOptions: c.omqOptions });
+      const req = spawn(lib, "req", { size, count, warmup, maxMs: c.maxMs ?? MAX_MS, omqOptions: c.omqOptions });
       const { endpoint } = await rep.wait("ready");
       await req.wait("ready");
       req.send({ cmd: "connect", endpoint });

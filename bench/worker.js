@@ -36,6 +36,8 @@ if (libName === "jszmq" && role !== "push" && role !== "pull") {
 // BENCH_OMQ=/path/to/dist/index.js benches another build of omq (e.g. a clean
 // worktree) instead of this checkout's dist/ (imported as "omq")
 const omqSpec = process.env.BENCH_OMQ ? pathToFileURL(resolve(process.env.BENCH_OMQ)).href : "omq";
+// socket options a case gives omq alone (zeromq.js has no such options)
+const omqOptions = libName === "omq" ? (args.omqOptions ?? {}) : {};
 const lib = await import(libName === "omq" ? omqSpec : libName === "jszmq" ? "./jszmq-adapter.js" : "zeromq");
 
 // --- plumbing -------------------------------------------------------------
@@ -307,7 +309,7 @@ const roles = {
   // CPU_STOP requests, so this side's CPU is measured over the same span;
   // CPU_STOP also makes it report how many requests it echoed.
   async rep() {
-    const sock = track(new lib.Reply({ linger: 0 }));
+    const sock = track(new lib.Reply({ linger: 0, ...omqOptions }));
     await sock.bind(args.endpoint);
     report({ type: "ready", endpoint: sock.lastEndpoint });
     status.phase = "echoing";
@@ -326,7 +328,7 @@ const roles = {
 
   // REQ: warm up, then time each round trip.
   async req() {
-    const sock = track(new lib.Request({ linger: 0 }));
+    const sock = track(new lib.Request({ linger: 0, ...omqOptions }));
     report({ type: "ready" });
     const { endpoint } = await waitCmd("connect");
     sock.connect(endpoint);
