@@ -19,8 +19,8 @@
 //   nobody talks to costs one window now and then, not a core; one served
 //   wait resets the backoff, and so does a wait that ends within CAP_US (or
 //   the window, if longer) after a spin missed it: a late peer is no idle one.
-// - while the machine is crowded (crowding.ts: a spin turn finds the process
-//   was not running), no socket spins for a pause.
+// - while the machine is crowded (crowding.ts: more runnable threads than
+//   cores, as the kernel counts them), no socket spins for a pause.
 // One spinner serves the whole process. Each of its turns also runs the spin
 // probes (lib/core/spin-probes.ts): sleepers whose wake-up is not a file
 // descriptor libuv polls, such as pipes to other threads.
@@ -114,9 +114,9 @@ export class BusyPoller {
 let until = 0;
 let spinning = false;
 const members: BusyPoller[] = [];
-/** Pauses every spin while the machine is crowded (crowding.ts); none where the CPU clock is unknown. */
+/** Pauses every spin while the machine is crowded (crowding.ts); none off Linux. */
 const runnable = runnableOverCores();
-export const crowding = runnable === undefined ? undefined : new CrowdingDetector(runnable);
+const crowding = runnable === undefined ? undefined : new CrowdingDetector(runnable);
 
 function turn(): void {
   // a probe that throws must not leave the spinner thinking it still turns

@@ -190,22 +190,29 @@ function nativeSecret(raw: Uint8Array, publicKey: Uint8Array): SecretKey {
 /** Long-term keys by their bytes: a process uses a few, and every socket made
  * with the same key option (a new one per connection, as a client pool does)
  * shares one entry. Bounded: the oldest goes past LONG_TERM_MAX. */
-const longTerm = new Map<string, { publicKey: Uint8Array; secretKey: SecretKey }>();
 const LONG_TERM_MAX = 64;
+
+/** The entry of `cache` for the key bytes `raw`, made from a copy of them once. */
+function byKeyBytes<T>(cache: Map<string, T>, raw: Uint8Array, make: (copy: Uint8Array) => T): T {
+  const id = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString("latin1");
+  let k = cache.get(id);
+  if (k === undefined) {
+    k = make(Uint8Array.from(raw));
+    if (cache.size >= LONG_TERM_MAX) cache.delete(cache.keys().next().value!);
+    cache.set(id, k);
+  }
+  return k;
+}
+
+const longTerm = new Map<string, { publicKey: Uint8Array; secretKey: SecretKey }>();
 
 /** A long-term secret key (a socket option) and its public key, worked out
  * once per key. */
 export function longTermKey(s: Sodium, raw: Uint8Array): { publicKey: Uint8Array; secretKey: SecretKey } {
-  const id = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString("latin1");
-  let k = longTerm.get(id);
-  if (k === undefined) {
-    const copy = Uint8Array.from(raw);
+  return byKeyBytes(longTerm, raw, (copy) => {
     const publicKey = s.crypto_scalarmult_base(copy);
-    k = { publicKey, secretKey: nativeSecret(copy, publicKey) };
-    if (longTerm.size >= LONG_TERM_MAX) longTerm.delete(longTerm.keys().next().value!);
-    longTerm.set(id, k);
-  }
-  return k;
+    return { publicKey, secretKey: nativeSecret(copy, publicKey) };
+  });
 }
 
 /** A peer's public key: its bytes, and node:crypto's KeyObject for it when
@@ -227,14 +234,7 @@ export function publicKey(raw: Uint8Array): PublicKey {
 const longTermPublic = new Map<string, PublicKey>();
 
 export function longTermPublicKey(raw: Uint8Array): PublicKey {
-  const id = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString("latin1");
-  let k = longTermPublic.get(id);
-  if (k === undefined) {
-    k = publicKey(Uint8Array.from(raw));
-    if (longTermPublic.size >= LONG_TERM_MAX) longTermPublic.delete(longTermPublic.keys().next().value!);
-    longTermPublic.set(id, k);
-  }
-  return k;
+  return byKeyBytes(longTermPublic, raw, publicKey);
 }
 
 /** crypto_box_beforenm(peer, secret). Throws on a key that gives no
