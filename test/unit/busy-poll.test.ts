@@ -1,11 +1,20 @@
 // The spinner that keeps the event loop polling while a caller waits
 // (lib/busy-poll.ts). Observed through its state and through Node's list of
 // active resources (a spin is a pending Immediate); never through timing.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { BusyPoller, CAP_US, FLOOR_US } from "../../lib/api/busy-poll.js";
 import { Pull, Push, busyPolling as isSpinning } from "../../index.js"; // the documented diagnostic
 import { addSpinProbe, removeSpinProbe, runSpinProbes, spinActive, type SpinProbe } from "../../lib/core/spin-probes.js";
 import { sleep } from "../helpers.js";
+
+// These tests are about spinning; the suite often runs two files at once on
+// two cores, which the crowding pause (crowding.ts) would rightly see as a
+// crowded machine and stop every spin. The machine is declared uncrowded
+// here; crowding.test.ts drives the pause with a scripted signal.
+vi.mock("../../lib/api/crowding.js", async (importOriginal) => ({
+  ...(await importOriginal<typeof import("../../lib/api/crowding.js")>()),
+  runnableOverCores: () => () => false,
+}));
 
 const T = 15_000;
 
