@@ -219,14 +219,19 @@ describe("PUSH/PULL, inproc-only facts", () => {
   }, T);
 
   // a network copies
-  it("zero copy: the receiver gets the very Buffer that was sent", async () => {
+  it("zero copy above 128 bytes: the receiver gets the very Buffer that was sent; a small one is a copy", async () => {
     const addr = uniqueInproc();
     const pull = s(new Pull());
     await pull.bind(addr);
     const push = s(new Push());
     push.connect(addr);
-    const b = Buffer.from("same memory");
-    await push.send(b);
-    expect((await pull.receive())[0]).toBe(b);
+    const large = Buffer.alloc(129, "same memory");
+    await push.send(large);
+    expect((await pull.receive())[0]).toBe(large);
+    const small = Buffer.from("copied");
+    await push.send(small);
+    const [got] = await pull.receive();
+    expect(got).not.toBe(small);
+    expect(got!.toString()).toBe("copied");
   }, T);
 });
