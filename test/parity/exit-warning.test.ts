@@ -4,7 +4,8 @@
 // Waiting for queued ZeroMQ messages to be delivered." and, with a blocky
 // context, its hint). Each case runs a child program on each library, the
 // peer (a zeromq.js PULL with RCVHWM 1, which stops reading TCP when full)
-// stalled for a while, and compares what it printed and what arrived.
+// stalled for a while after the child's close(), and compares what it printed
+// and what arrived.
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -24,7 +25,7 @@ interface Case {
   blocky: boolean;
   /** Messages of 1 MiB the child sends before it closes. */
   messages: number;
-  /** How long the peer reads nothing. */
+  /** How long the peer reads nothing after the child has called close(). */
   stallMs: number;
   /** The child's own work after close (a ref'd timer), ms. */
   busyMs: number;
@@ -42,12 +43,23 @@ async function run(lib: string, c: Case): Promise<{ stderr: string; delivered: n
     for (let i = 0; i < ${c.messages}; i++) await push.send(Buffer.alloc(1024 * 1024, i));
     await new Promise((r) => setTimeout(r, 100));
     push.close();
+    process.stdout.write("closed\\n");
     if (${c.busyMs} > 0) setTimeout(() => {}, ${c.busyMs});`;
-  const child = spawn(process.execPath, ["--input-type=module", "-e", src], { stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(process.execPath, ["--input-type=module", "-e", src], { stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   child.stderr.on("data", (d) => (stderr += d));
   const killer = setTimeout(() => child.kill("SIGKILL"), 20_000);
   const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+  // the stall counts from the child's close(), not from its start: on a
+  // loaded machine the child may take over a second just to load the library
+  await new Promise<void>((r) => {
+    let out = "";
+    child.stdout.on("data", (d) => {
+      out += d;
+      if (out.includes("closed")) r();
+    });
+    child.on("exit", () => r());
+  });
   await new Promise((r) => setTimeout(r, c.stallMs));
   let delivered = 0;
   try {
