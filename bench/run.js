@@ -83,8 +83,10 @@ const CASES = [
   { ...pp("curve-tcp-16", "tcp", 16, 2_000_000, 60_000), curve: true, title: "PUSH→PULL tcp 16 B, CURVE" },
   { ...pp("curve-tcp-256", "tcp", 256, 1_500_000, 40_000), curve: true, title: "PUSH→PULL tcp 256 B, CURVE" },
   { ...pp("curve-tcp-64k", "tcp", 64 * KiB, 20_000, 2_000), curve: true, title: "PUSH→PULL tcp 64 KiB, CURVE" },
-  // new DEALER, connect, CURVE handshake, one round trip, close; `window` at a time
-  { id: "curve-handshake", kind: "handshake", title: "CURVE handshakes to a ROUTER tcp", size: 16, window: 8, count: [3_000, 300], warmup: [100, 30] },
+  // new DEALER, connect, handshake, one round trip, close; `window` at a time:
+  // NULL (the connection path alone), then CURVE
+  { id: "handshake", kind: "handshake", title: "NULL handshakes to a ROUTER tcp", size: 16, window: 8, count: [3_000, 300], warmup: [100, 30] },
+  { id: "curve-handshake", kind: "handshake", curve: true, title: "CURVE handshakes to a ROUTER tcp", size: 16, window: 8, count: [3_000, 300], warmup: [100, 30] },
   pp("ipc-16", "ipc", 16, 5_000_000, 100_000),
   pp("ipc-256", "ipc", 256, 3_000_000, 80_000),
   pp("ipc-4k", "ipc", 4 * KiB, 450_000, 30_000),
@@ -512,8 +514,9 @@ async function runOnce(c, lib) {
   }
   if (c.kind === "handshake") {
     return supervise(async (spawn) => {
-      const router = spawn(lib, "router", { endpoint: endpointFor("tcp"), n: 64, curve: true });
-      const clients = spawn(lib, "handshakes", { count, window: c.window, size, maxMs: MAX_MS, warmup: countOf(c, "warmup") });
+      const curve = c.curve === true;
+      const router = spawn(lib, "router", { endpoint: endpointFor("tcp"), n: 64, curve });
+      const clients = spawn(lib, "handshakes", { count, window: c.window, size, maxMs: MAX_MS, warmup: countOf(c, "warmup"), curve });
       const { endpoint } = await router.wait("ready");
       await clients.wait("ready");
       router.send({ cmd: "cpu-start" });

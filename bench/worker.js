@@ -553,13 +553,13 @@ roles.dealers = async function dealers() {
 // its CPU over that time ("idle"). Then, on "go", the PUSH sends the end
 // marker and the PULL, still in the same loop, must get it.
 const HELLO = Buffer.from("hello");
-// CURVE handshakes: args.window lanes, each creating a CURVE DEALER,
-// connecting, round-tripping one message and closing it, until args.count
-// are done (or args.maxMs has passed).
+// Handshakes: args.window lanes, each creating a DEALER (CURVE with
+// args.curve, else NULL), connecting, round-tripping one message and closing
+// it, until args.count are done (or args.maxMs has passed).
 roles.handshakes = async function handshakes() {
   report({ type: "ready" });
   const { endpoint } = await waitCmd("connect");
-  const keys = { curveServerKey: CURVE_SERVER.publicKey, curvePublicKey: CURVE_CLIENT.publicKey, curveSecretKey: CURVE_CLIENT.secretKey };
+  const keys = curveClientOpts();
   let started = 0;
   let done = 0;
   let bad = 0;
