@@ -77,6 +77,21 @@ export function fromSystemError(err: unknown, address?: string): ZmqError {
   return new ZmqError(code, text === undefined ? detail : `${text} (${detail})`, { address, cause: err });
 }
 
+/** ECONNRESET for a stream whose peer closed it, without a stack trace: one
+ * is made for most connections that end, and a trace of the event callback
+ * that noticed says nothing (capturing it was ~20 µs of a connection's CPU). */
+export function peerClosedError(): ZmqError {
+  const E = Error as { stackTraceLimit?: number };
+  const limit = E.stackTraceLimit;
+  // Reflect.set: a realm with frozen intrinsics refuses quietly
+  if (typeof limit !== "number" || !Reflect.set(E, "stackTraceLimit", 0)) return new ZmqError("ECONNRESET");
+  try {
+    return new ZmqError("ECONNRESET");
+  } finally {
+    E.stackTraceLimit = limit;
+  }
+}
+
 /** Any thrown value as a ZmqError, keeping a Node error's code (default EPROTO). */
 export function toZmqError(err: unknown): ZmqError {
   if (err instanceof ZmqError) return err;

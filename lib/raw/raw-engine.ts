@@ -4,7 +4,7 @@
 // `notify`, a zero-length message tells the socket of the connection and of
 // its end. It drives the same Session as the ZMTP engine, so reconnecting,
 // linger and the connect-side queue work as on any other socket.
-import { toZmqError } from "../core/errors.js";
+import { peerClosedError, toZmqError } from "../core/errors.js";
 import type { Msg } from "../core/message.js";
 import type { PipeEnd } from "../core/pipe.js";
 import type { Engine, EngineOwner, EngineStream } from "../zmtp/engine.js";
@@ -139,7 +139,7 @@ export class RawEngine implements Engine {
    * of the connection (no half-open raw peers). */
   private peerGone(err: unknown): void {
     // while ending, the pipe is gone: nobody is told
-    this.close(err ?? toZmqError("ECONNRESET"), this.state === "ending");
+    this.close(err ?? peerClosedError(), this.state === "ending");
   }
 
   private close(err: unknown, quiet: boolean): void {

@@ -8,7 +8,7 @@
 // This file holds the connection's phases, the handshake and the commands;
 // flow control lives in its two halves, inbound.ts and outbound.ts.
 import type { Timer } from "../core/clock.js";
-import { ZmqError, toZmqError } from "../core/errors.js";
+import { ZmqError, peerClosedError, toZmqError } from "../core/errors.js";
 import type { PipeEnd } from "../core/pipe.js";
 import { MessageAssembler } from "./assembler.js";
 import { parsePing, pingCommand, subscriptionMessage } from "./commands.js";
@@ -68,8 +68,13 @@ export class StreamEngine implements Engine, InboundHost, OutboundSource {
     stream.on("data", (c: Buffer) => this.onData(c));
     stream.on("drain", () => this.onDrain());
     stream.on("error", (err) => this.peerGone(err));
-    stream.on("close", () => this.peerGone(toZmqError("ECONNRESET")));
-    stream.on("end", () => this.peerGone(toZmqError("ECONNRESET")));
+    // most closes follow our own destroy(): then there is no error to make
+    stream.on("close", () => {
+      if (this.phase !== "closed") this.peerGone(peerClosedError());
+    });
+    stream.on("end", () => {
+      if (this.phase !== "closed") this.peerGone(peerClosedError());
+    });
     stream.on("finish", () => {
       // Everything is written and our FIN sent: waiting for the peer's FIN must
       // not keep the process alive (libzmq closes the fd at this point). An
