@@ -2,8 +2,9 @@
 // with a count of bytes still needed, like libzmq's v2_decoder and zmq.rs's
 // `waiting_for`. Every frame's header goes to the sink before any byte of its
 // body is kept (the sink refuses oversized or unexpected frames there), and a
-// body is given a buffer of its own only once an eighth of it has arrived, so
-// a peer-chosen size makes us allocate at most 8x what the peer has sent
+// body is given a buffer of its own only once an eighth of it has arrived, or
+// at once when it is at most 8x the connection's last large body, so a
+// peer-chosen size makes us allocate at most 8x what the peer has sent
 // (CVE-2019-6250 lesson). Multipart assembly and message limits live above,
 // in the MessageAssembler, after any mechanism has opened the frames.
 import { constants as bufferConstants } from "node:buffer";
@@ -44,6 +45,11 @@ export class ZmtpDecoder extends ChunkDecoder {
    * copied in as it arrives, or read straight into it (readTarget). */
   private body: Buffer | undefined;
   private bodyFill = 0;
+  /** The size of the last large body completed (0: none yet). A stream of
+   * large frames gets each body at its header: up to 8x this, a peer makes us
+   * allocate no more than 8x a frame it has sent, and the first read's tail
+   * is the only part copied. */
+  private lastLarge = 0;
   constructor(sink: FrameSink) {
     super(sink);
   }
@@ -165,8 +171,9 @@ export class ZmtpDecoder extends ChunkDecoder {
     this.piecesBytes += piece.length;
     // Allocating a body whole when its header arrives would let a peer's
     // declared size make us allocate what it never sends (CVE-2019-6250's
-    // lesson); at an eighth received, the most is 8x what it has sent.
-    if (this.size >= DIRECT_MIN && this.piecesBytes * 8 >= this.size) {
+    // lesson); at an eighth received, the most is 8x what it has sent; at
+    // 8x its last large body, 8x that body.
+    if (this.size >= DIRECT_MIN && (this.piecesBytes * 8 >= this.size || this.size <= 8 * this.lastLarge)) {
       const b = Buffer.allocUnsafe(this.size);
       let o = 0;
       for (const p of this.pieces) {
@@ -192,6 +199,7 @@ export class ZmtpDecoder extends ChunkDecoder {
 
   /** The body spanning chunks is complete: on to the frame. */
   private finishBody(): void {
+    if (this.size >= DIRECT_MIN) this.lastLarge = this.size;
     let body: Buffer;
     if (this.body !== undefined) {
       body = this.body;

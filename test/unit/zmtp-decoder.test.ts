@@ -292,6 +292,41 @@ describe("large bodies: assembled in a buffer of their own, read into directly",
     expect(t.buffer).toBe(body.buffer);
   });
 
+  it("after a large body, the next one up to 8x its size gets its buffer at its header; a larger one still waits for an eighth", () => {
+    const got: Msg[] = [];
+    const first = 100_000;
+    const fresh = () => {
+      const d = new MessageDecoder({ onMessage: (m) => void got.push(m), onCommand: () => {} }, { maxMessageSize: -1 });
+      // one large body, spanning two chunks
+      d.push(Buffer.concat([longHeader(first), Buffer.alloc(1000, 1)]));
+      d.push(Buffer.alloc(first - 1000, 1));
+      return d;
+    };
+    const d = fresh();
+    expect(got.length).toBe(1);
+    expect(got[0]![0]!.length).toBe(first);
+    // 8x the last large body, 10 bytes of it here: its buffer exists already
+    d.push(Buffer.concat([longHeader(8 * first), Buffer.alloc(10, 2)]));
+    const t = d.readTarget(1)!;
+    expect(t.length).toBe(8 * first - 10);
+    t.fill(3);
+    d.wrote(t.length);
+    expect(got.length).toBe(2);
+    const body = got[1]![0]!;
+    expect(body.length).toBe(8 * first);
+    expect(body[9]).toBe(2);
+    expect(body[10]).toBe(3);
+    expect(t.buffer).toBe(body.buffer);
+    // one byte more than 8x: the eighth rule again
+    const d2 = fresh();
+    d2.push(Buffer.concat([longHeader(8 * first + 1), Buffer.alloc(10, 2)]));
+    expect(d2.readTarget(1)).toBeUndefined();
+    // and a decoder that has seen no large body yet waits too
+    const d3 = new MessageDecoder({ onMessage: () => {}, onCommand: () => {} }, { maxMessageSize: -1 });
+    d3.push(Buffer.concat([longHeader(first), Buffer.alloc(10, 2)]));
+    expect(d3.readTarget(1)).toBeUndefined();
+  });
+
   it("offers a target for a large command the sink accepted (CURVE boxes), none while suspended or with bytes waiting", () => {
     let suspend = true;
     const cmds: string[] = [];
