@@ -20,7 +20,8 @@
 //   wait resets the backoff, and so does a wait that ends within CAP_US (or
 //   the window, if longer) after a spin missed it: a late peer is no idle one.
 // - while the machine is crowded (crowding.ts: more runnable threads than
-//   cores, as the kernel counts them), no socket spins for a pause.
+//   cores, as the kernel counts them), no socket spins for a pause; after a
+//   first crowded look, spins are cut short until the pause or a clear look.
 // One spinner serves the whole process. Each of its turns also runs the spin
 // probes (lib/core/spin-probes.ts): sleepers whose wake-up is not a file
 // descriptor libuv polls, such as pipes to other threads.
@@ -78,6 +79,7 @@ export class BusyPoller {
     if (d > until) until = d;
     if (!spinning) {
       spinning = true;
+      spinStart = now;
       setImmediate(turn);
       beginProbing();
     }
@@ -113,6 +115,8 @@ export class BusyPoller {
 /** Deadline of the current spin (performance.now() ms). */
 let until = 0;
 let spinning = false;
+/** When the current spin began (performance.now() ms). */
+let spinStart = 0;
 const members: BusyPoller[] = [];
 /** Pauses every spin while the machine is crowded (crowding.ts); none off Linux. */
 const runnable = runnableOverCores();
@@ -124,7 +128,7 @@ function turn(): void {
     runSpinProbes();
   } finally {
     const now = performance.now();
-    if (now < until && members.some((p) => p.pending > 0) && !crowding?.turn(now)) setImmediate(turn);
+    if (now < until && members.some((p) => p.pending > 0) && !crowding?.turn(now, now - spinStart)) setImmediate(turn);
     else stop();
   }
 }

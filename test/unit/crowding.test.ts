@@ -2,7 +2,7 @@
 // a scripted runnable-count signal and scripted times.
 import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { CrowdingDetector, PAUSE_MAX_MS, PAUSE_MIN_MS, runnableIn, runnableOverCores } from "../../lib/api/crowding.js";
+import { CrowdingDetector, PAUSE_MAX_MS, PAUSE_MIN_MS, SUSPECT_SPIN_MS, runnableIn, runnableOverCores } from "../../lib/api/crowding.js";
 
 const T = 5000;
 
@@ -45,6 +45,24 @@ describe("crowding", () => {
     t += 5000; // a long uncrowded stretch
     while (!d.turn(t)) t += 25;
     expect(d.pause).toBe(PAUSE_MIN_MS);
+  }, T);
+
+  it("after a crowded look, spins are cut short until a clear look: long spins stop, short ones go on", () => {
+    const short = SUSPECT_SPIN_MS * 0.8;
+    const long = SUSPECT_SPIN_MS * 1.2;
+    // the look at t=0 is crowded (the first sample of this script)
+    const a = scripted([true, false]);
+    expect(a.d.turn(0, short)).toBe(false);
+    expect(a.d.turn(1, short)).toBe(false);
+    expect(a.d.turn(2, long)).toBe(true);
+    expect(a.d.quiet(3)).toBe(false); // cut short, not paused
+    expect(a.d.turn(20, long)).toBe(true);
+    // the next look (25 ms later) is clear: long spins go on again
+    expect(a.d.turn(25, long)).toBe(false);
+    expect(a.d.turn(30, 10 * long)).toBe(false);
+    // an uncrowded machine never cuts a spin short
+    const u = scripted([]);
+    for (let t = 0; t < 200; t += 1) expect(u.d.turn(t, 1000)).toBe(false);
   }, T);
 
   it("reads the runnable count from /proc/loadavg's text", () => {
