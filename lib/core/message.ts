@@ -51,14 +51,36 @@ const EMPTY = EMPTY_FRAME;
  * Larger ones are referenced until written: do not change them meanwhile. */
 export const COPY_THRESHOLD = 128;
 
-/** `b` itself above the threshold, else a copy (allocUnsafe from Node's pool
- * and one set(): the cheapest copy measured, ~50 ns at 16 B). */
+/** A Buffer over a slab of our own: Node's FastBuffer is not exported, so this
+ * is its twin (same prototype chain, `constructor` Buffer, and Buffer's species
+ * for subarray/slice): Buffer.isBuffer and instanceof Buffer hold. */
+class SlabFrame extends Uint8Array {}
+Object.setPrototypeOf(SlabFrame.prototype, Buffer.prototype);
+Object.defineProperty(SlabFrame.prototype, "constructor", { value: Buffer, writable: true, configurable: true });
+
+/** Copies are carved from one slab, as Buffer.allocUnsafe carves its pool, but
+ * without allocUnsafe's checks and pool bookkeeping: ~25% cheaper per 16 B
+ * copy in situ. A live copy keeps its slab alive, as with Node's pool, so the
+ * slab is as small as Node's (8 KiB). Offsets stay 8-aligned for readers of
+ * wider views. */
+const SLAB_SIZE = 8192;
+let slabBuf = new ArrayBuffer(SLAB_SIZE);
+let slab = new Uint8Array(slabBuf);
+let slabOff = 0;
+
+/** `b` itself above the threshold, else a copy from the slab. */
 function owned(b: Buffer): Buffer {
   const n = b.length;
   if (n > COPY_THRESHOLD) return b;
   if (n === 0) return EMPTY;
-  const c = Buffer.allocUnsafe(n);
-  c.set(b);
+  if (slabOff + n > SLAB_SIZE) {
+    slabBuf = new ArrayBuffer(SLAB_SIZE);
+    slab = new Uint8Array(slabBuf);
+    slabOff = 0;
+  }
+  slab.set(b, slabOff);
+  const c = new SlabFrame(slabBuf, slabOff, n) as unknown as Buffer;
+  slabOff = (slabOff + n + 7) & ~7;
   return c;
 }
 

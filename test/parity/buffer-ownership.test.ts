@@ -1,6 +1,7 @@
 // zeromq.js parity (#12 item 9): who owns a Buffer once send() has it. zeromq.js
 // copies bytes of 128 or fewer when send() is called (its zero_copy_threshold)
 // and references larger ones, so a small scratch Buffer may be reused at once.
+import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { same } from "./harness.js";
 import { COPY_THRESHOLD, toFrames } from "../../lib/core/message.js";
@@ -98,4 +99,33 @@ describe("toFrames owns what it keeps", () => {
     expect(view!.buffer).not.toBe(big);
     expect(toFrames(Buffer.alloc(0))[0]!.length).toBe(0);
   });
+
+  test("a copy is a Buffer to every check a user makes: isBuffer, instanceof, constructor, subarray and slice", () => {
+    const [c] = toFrames(Buffer.from("hello"));
+    expect(Buffer.isBuffer(c)).toBe(true);
+    expect(c instanceof Buffer).toBe(true);
+    expect(c!.constructor).toBe(Buffer);
+    expect(Buffer.isBuffer(c!.subarray(1))).toBe(true);
+    expect(Buffer.isBuffer(c!.slice(1, 3))).toBe(true);
+    expect(c!.subarray(1).toString()).toBe("ello");
+    expect(c!.toString("hex")).toBe("68656c6c6f");
+    expect(JSON.stringify(c)).toBe(JSON.stringify(Buffer.from("hello")));
+    expect(Buffer.concat([c!, c!]).toString()).toBe("hellohello");
+  });
+
+  test("copies of any small length, many slabs' worth, keep their own bytes and never overlap", () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ minLength: 1, maxLength: COPY_THRESHOLD }), { minLength: 1, maxLength: 400 }), (parts) => {
+        const sources = parts.map((p) => Buffer.from(p));
+        const copies = sources.map((s) => toFrames(s)[0]!);
+        for (const s of sources) s.fill(0xee); // the caller reuses its scratch Buffers at once
+        for (let i = 0; i < parts.length; i++) {
+          expect(copies[i]!.length).toBe(parts[i]!.length);
+          expect([...copies[i]!]).toEqual([...parts[i]!]);
+          expect(copies[i]!.byteOffset % 8).toBe(0);
+        }
+      }),
+      { numRuns: 60 },
+    );
+  }, T);
 });
