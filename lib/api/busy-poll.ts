@@ -27,7 +27,7 @@
 // descriptor libuv polls, such as pipes to other threads.
 
 import { beginProbing, endProbing, runSpinProbes } from "../core/spin-probes.js";
-import { CrowdingDetector, runnableOverCores } from "./crowding.js";
+import { CrowdingDetector, crowdingSignal } from "./crowding.js";
 
 const MAX_SKIP = 256;
 /** Adaptive windows, µs. The floor covers a loopback round trip with room
@@ -119,8 +119,8 @@ let spinning = false;
 let spinStart = 0;
 const members: BusyPoller[] = [];
 /** Pauses every spin while the machine is crowded (crowding.ts); none off Linux. */
-const runnable = runnableOverCores();
-const crowding = runnable === undefined ? undefined : new CrowdingDetector(runnable);
+const signal = crowdingSignal();
+const crowding = signal === undefined ? undefined : new CrowdingDetector(signal);
 
 function turn(): void {
   // a probe that throws must not leave the spinner thinking it still turns

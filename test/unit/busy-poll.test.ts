@@ -13,7 +13,7 @@ import { sleep } from "../helpers.js";
 // here; crowding.test.ts drives the pause with a scripted signal.
 vi.mock("../../lib/api/crowding.js", async (importOriginal) => ({
   ...(await importOriginal<typeof import("../../lib/api/crowding.js")>()),
-  runnableOverCores: () => () => false,
+  crowdingSignal: () => ({ look: () => false }),
 }));
 
 const T = 15_000;

@@ -1,16 +1,30 @@
 // The crowding detector that pauses busy polling (lib/api/crowding.ts), fed
-// a scripted runnable-count signal and scripted times.
+// a scripted signal and scripted times, and the readers of its live signal.
 import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { CrowdingDetector, PAUSE_MAX_MS, PAUSE_MIN_MS, SUSPECT_SPIN_MS, runnableIn, runnableOverCores } from "../../lib/api/crowding.js";
+import {
+  CrowdingDetector,
+  EXTEND_MS,
+  PAUSE_MAX_MS,
+  PAUSE_MIN_MS,
+  SUSPECT_SPIN_MS,
+  WAIT_SHARE,
+  crowdingSignal,
+  keptFromCore,
+  runnableIn,
+  schedstatIn,
+} from "../../lib/api/crowding.js";
 
 const T = 5000;
 
-/** A detector whose signal comes from `answers`, one per look; counts the looks. */
-function scripted(answers: boolean[]) {
+/** A detector whose spinning looks answer `answers` in turn and whose looks
+ * at a pause's end answer `afterPause` in turn (none: it cannot tell); counts both. */
+function scripted(answers: boolean[], afterPause?: boolean[]) {
   let looks = 0;
-  const d = new CrowdingDetector(() => answers[looks++] ?? false);
-  return { d, looks: () => looks };
+  let ends = 0;
+  const signal = { look: () => answers[looks++] ?? false, ...(afterPause ? { lookAfterPause: () => afterPause[ends++] ?? false } : {}) };
+  const d = new CrowdingDetector(signal);
+  return { d, looks: () => looks, ends: () => ends };
 }
 
 describe("crowding", () => {
@@ -21,7 +35,7 @@ describe("crowding", () => {
     expect(d.quiet(1000)).toBe(false);
   }, T);
 
-  it("three crowded looks in a row pause spinning for 250 ms; one clear look between them does not", () => {
+  it("three crowded looks in a row pause spinning for PAUSE_MIN_MS; one clear look between them does not", () => {
     const a = scripted([true, true, false, true, true]);
     expect([0, 25, 50, 75, 100].map((t) => a.d.turn(t))).toEqual([false, false, false, false, false]);
     expect(a.d.quiet(101)).toBe(false);
@@ -40,8 +54,11 @@ describe("crowding", () => {
       while (!d.turn(t)) t += 25;
       pauses.push(d.pause);
       t += d.pause; // the pause passes; spinning comes back at once
+      expect(d.quiet(t)).toBe(false);
     }
-    expect(pauses).toEqual([250, 500, 1000, 2000, 4000, PAUSE_MAX_MS, PAUSE_MAX_MS]);
+    const doubling = [0, 1, 2, 3, 4, 5, 6].map((k) => Math.min(PAUSE_MIN_MS * 2 ** k, PAUSE_MAX_MS));
+    expect(pauses).toEqual(doubling);
+    expect(pauses.at(-1)).toBe(PAUSE_MAX_MS);
     t += 5000; // a long uncrowded stretch
     while (!d.turn(t)) t += 25;
     expect(d.pause).toBe(PAUSE_MIN_MS);
@@ -65,6 +82,51 @@ describe("crowding", () => {
     for (let t = 0; t < 200; t += 1) expect(u.d.turn(t, 1000)).toBe(false);
   }, T);
 
+  it("a pause still crowded at its end goes on without a spin, looked at every EXTEND_MS until clear", () => {
+    const { d, looks, ends } = scripted([true, true, true], [true, true, false]);
+    expect([0, 25, 50].map((t) => d.turn(t))).toEqual([false, false, true]);
+    const end = 50 + PAUSE_MIN_MS;
+    // before the end, quiet() answers without a look
+    for (let t = 51; t < end; t += 7) expect(d.quiet(t)).toBe(true);
+    expect(ends()).toBe(0);
+    expect(d.quiet(end)).toBe(true); // looked: still crowded
+    expect(ends()).toBe(1);
+    expect(d.quiet(end + EXTEND_MS - 1)).toBe(true);
+    expect(ends()).toBe(1);
+    expect(d.quiet(end + EXTEND_MS)).toBe(true); // crowded again
+    expect(d.quiet(end + 2 * EXTEND_MS)).toBe(false); // clear: spin again
+    expect(d.quiet(end + 2 * EXTEND_MS + 1)).toBe(false);
+    expect(ends()).toBe(3);
+    // no spinning look was taken while paused, and the next comes SAMPLE_MS on
+    expect(looks()).toBe(3);
+    expect(d.turn(end + 2 * EXTEND_MS + 1)).toBe(false);
+    expect(looks()).toBe(3);
+    expect(d.turn(end + 2 * EXTEND_MS + 25)).toBe(false);
+    expect(looks()).toBe(4);
+  }, T);
+
+  it("a signal that cannot look at a pause's end lets every pause simply end", () => {
+    const { d } = scripted([true, true, true]);
+    expect([0, 25, 50].map((t) => d.turn(t))).toEqual([false, false, true]);
+    expect(d.quiet(50 + PAUSE_MIN_MS - 1)).toBe(true);
+    expect(d.quiet(50 + PAUSE_MIN_MS)).toBe(false);
+  }, T);
+
+  it("reads a thread's run and run-queue wait times from schedstat's text, and judges the share waited", () => {
+    const t: [number, number] = [0, 0];
+    const read = (s: string) => schedstatIn(Buffer.from(s), s.length, t);
+    expect(read("123456789012 3456789 1042\n")).toBe(true);
+    expect(t).toEqual([123456789012, 3456789]);
+    expect(read("")).toBe(false);
+    expect(read("12")).toBe(false);
+    expect(read("x 1 2")).toBe(false);
+    expect(keptFromCore(0, 0)).toBe(false);
+    expect(keptFromCore(WAIT_SHARE * 1e6, (1 - WAIT_SHARE) * 1e6)).toBe(true);
+    expect(keptFromCore(WAIT_SHARE * 1e6 - 1, (1 - WAIT_SHARE) * 1e6 + 1)).toBe(false);
+    expect(keptFromCore(4e6, 1e6)).toBe(true);
+    expect(keptFromCore(0.1e6, 25e6)).toBe(false);
+  }, T);
+
   it("reads the runnable count from /proc/loadavg's text", () => {
     const at = (s: string) => runnableIn(Buffer.from(s), s.length);
     expect(at("0.52 0.58 0.59 3/180 12345\n")).toBe(3);
@@ -72,13 +134,22 @@ describe("crowding", () => {
     expect(at("")).toBe(0);
   }, T);
 
-  it("on Linux the signal is the kernel's runnable count against the cores", () => {
+  it("on Linux the live signal looks at this thread's schedstat (or the runnable count without it)", () => {
     if (!existsSync("/proc/loadavg")) {
       console.log("crowding: no /proc/loadavg on this host; the live signal is not checked");
+      expect(crowdingSignal()).toBeUndefined();
       return;
     }
-    const over = runnableOverCores()!;
-    expect(typeof over()).toBe("boolean");
+    const signal = crowdingSignal()!;
+    expect(signal.look()).toBe(false); // the first look only starts the count
+    expect(typeof signal.look()).toBe("boolean");
+    if (existsSync("/proc/thread-self/schedstat")) {
+      expect(typeof signal.lookAfterPause?.()).toBe("boolean");
+      const t: [number, number] = [0, 0];
+      const text = readFileSync("/proc/thread-self/schedstat", "utf8");
+      expect(schedstatIn(Buffer.from(text), text.length, t)).toBe(true);
+      expect(t[0]).toBeGreaterThan(0); // this thread has run
+    } else console.log("crowding: no /proc/thread-self/schedstat on this host; the runnable count decides");
     const text = readFileSync("/proc/loadavg", "utf8");
     expect(runnableIn(Buffer.from(text), text.length)).toBeGreaterThanOrEqual(1); // this test runs
   }, T);
