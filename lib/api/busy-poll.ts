@@ -19,8 +19,9 @@
 //   nobody talks to costs one window now and then, not a core; one served
 //   wait resets the backoff, and so does a wait that ends within CAP_US (or
 //   the window, if longer) after a spin missed it: a late peer is no idle one.
-// - while the machine is crowded (crowding.ts: more runnable threads than
-//   cores, as the kernel counts them), no socket spins for a pause; after a
+// - while the machine is crowded (crowding.ts: this thread kept waiting for
+//   a core, as the kernel's schedstat counts it), no socket spins for a
+//   pause, extended while a look at its end still finds it crowded; after a
 //   first crowded look, spins are cut short until the pause or a clear look.
 // One spinner serves the whole process. Each of its turns also runs the spin
 // probes (lib/core/spin-probes.ts): sleepers whose wake-up is not a file
