@@ -42,11 +42,9 @@ function pooled(id, lib, key) {
   for (const r of runs) {
     const c = r.cases.find((x) => x.id === id);
     if (!c) continue;
-    for (const s of c.samples) {
-      if (s.lib !== lib) continue;
-      total++;
-      if (s.ok && typeof s[key] === "number") out.push(s[key]);
-    }
+    // a run that crashed may leave no sample: count the runs asked for
+    total += typeof r.runs === "number" ? r.runs : c.samples.filter((s) => s.lib === lib).length;
+    for (const s of c.samples) if (s.lib === lib && s.ok && typeof s[key] === "number") out.push(s[key]);
   }
   return { xs: out, total };
 }
@@ -67,7 +65,7 @@ function cell(id, lib, key, unit) {
   const suffix = /[kM]$/.exec(h)?.[0];
   if (suffix !== undefined && l.endsWith(suffix)) l = l.slice(0, -1);
   let text = `${f(median(xs))} [${l}–${h}] ${u}`;
-  if (xs.length < total) text += ` (${xs.length} of ${total} finished)`;
+  if (xs.length < total) text += ` (${xs.length} of ${total} runs finished)`;
   return { text, med: median(xs) };
 }
 
