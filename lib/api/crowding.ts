@@ -7,10 +7,10 @@
 // threads make as many); the kernel does. On Linux a look asks how long this
 // thread waited on the run queue against how long it ran since the previous
 // look (/proc/thread-self/schedstat): a share of WAIT_SHARE or more is a
-// thread kept from a core. Three such looks in a row (25 ms apart, spinning
+// thread kept from a core. Two such looks in a row (25 ms apart, spinning
 // only) pause every spin of the process; a look at the pause's end, over the
 // pause (the thread not spinning then, and the share as telling), extends it,
-// doubled each time, so a machine crowded for good costs its first 50 ms of
+// doubled each time, so a machine crowded for good costs its first 25 ms of
 // spins and nothing after. Found crowded again soon after a pause ended, the
 // pause doubles too. Between the first crowded look and the pause (or the
 // next clear look), a spin stops once it has lasted SUSPECT_SPIN_MS, so the
@@ -22,7 +22,7 @@
 /** Look at the machine's runnable count at most this often while spinning (ms). */
 const SAMPLE_MS = 25;
 /** This many samples in a row with more runnable threads than cores mean crowded. */
-const HITS = 3;
+const HITS = 2;
 /** Spinning pauses this long (ms), doubled while found again within RECENT_MS of a pause's end. */
 export const PAUSE_MIN_MS = 100;
 /** A pause found still crowded at its end goes on this much longer (ms). */
