@@ -78,7 +78,7 @@ for (const id of ids) {
   const libs = Object.keys(c.summary);
   const o = cell(id, "omq", key, c.metric.unit);
   const z = cell(id, "zeromq", key, c.metric.unit);
-  const ratio = c.metric.better === "lower" ? o.med / z.med : o.med / z.med;
+  const ratio = o.med / z.med;
   const others = libs.filter((l) => l !== "omq" && l !== "zeromq").map((l) => `${l} ${cell(id, l, key, c.metric.unit).text}`);
   console.log(`| ${id}: ${c.title} | ${o.text} | ${z.text} | ${sig(ratio)}× | ${others.join(", ")} |`);
   if (key === "p50Us") {

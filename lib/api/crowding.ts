@@ -9,9 +9,9 @@
 // look (/proc/thread-self/schedstat): a share of WAIT_SHARE or more is a
 // thread kept from a core. Two such looks in a row (25 ms apart, spinning
 // only) pause every spin of the process; a look at the pause's end, over the
-// pause (the thread not spinning then, and the share as telling), extends it,
-// doubled each time, so a machine crowded for good costs its first 25 ms of
-// spins and nothing after. Found crowded again soon after a pause ended, the
+// pause (the thread not spinning then, and the share as telling), extends it
+// by EXTEND_MS at a time, so a machine crowded for good costs its first 25 ms
+// of spins and nothing after. Found crowded again soon after a pause ended, the
 // pause doubles too. Between the first crowded look and the pause (or the
 // next clear look), a spin stops once it has lasted SUSPECT_SPIN_MS, so the
 // looks before a pause hold a core for less. Without schedstat, a look counts
@@ -19,9 +19,9 @@
 // now and then on an unloaded machine too, and tells nothing once the thread
 // stops spinning: a pause then simply ends.
 
-/** Look at the machine's runnable count at most this often while spinning (ms). */
+/** Look at the machine at most this often while spinning (ms). */
 const SAMPLE_MS = 25;
-/** This many samples in a row with more runnable threads than cores mean crowded. */
+/** This many crowded looks in a row pause spinning. */
 const HITS = 2;
 /** Spinning pauses this long (ms), doubled while found again within RECENT_MS of a pause's end. */
 export const PAUSE_MIN_MS = 100;
@@ -153,11 +153,12 @@ export function crowdingSignal(): CrowdingSignal | undefined {
     try {
       fd = fs.openSync("/proc/thread-self/schedstat", "r");
       schedstat = schedstatIn(buf, fs.readSync(fd, buf, 0, buf.length, 0), times);
-      if (!schedstat) fs.closeSync(fd);
     } catch {
       schedstat = false;
     }
     if (!schedstat) {
+      if (fd !== undefined) fs.closeSync(fd);
+      fd = undefined;
       cores = os.cpus().length;
       fd = fs.openSync("/proc/loadavg", "r");
     }
