@@ -76,8 +76,13 @@ function cell(id, lib, key, unit) {
 const ids = [...new Set(runs.flatMap((r) => r.cases.map((c) => c.id)))];
 console.log(`| case | omq | zeromq | omq/zeromq | other |`);
 console.log(`| --- | ---: | ---: | ---: | ---: |`);
+/** The case `id` as the first run that has it describes it. */
+function firstCase(id) {
+  return runs.map((r) => r.cases.find((x) => x.id === id)).find(Boolean);
+}
+
 for (const id of ids) {
-  const c = runs.map((r) => r.cases.find((x) => x.id === id)).find(Boolean);
+  const c = firstCase(id);
   const key = c.metric.key;
   const libs = Object.keys(c.summary);
   const o = cell(id, "omq", key, c.metric.unit);
@@ -85,14 +90,7 @@ for (const id of ids) {
   const ratio = o.med / z.med;
   const others = libs.filter((l) => l !== "omq" && l !== "zeromq").map((l) => `${l} ${cell(id, l, key, c.metric.unit).text}`);
   console.log(`| ${id}: ${c.title} | ${o.text} | ${z.text} | ${sig(ratio)}× | ${others.join(", ")} |`);
-  if (key === "p50Us") {
-    const tail = (lib, k) => {
-      const { xs } = pooled(id, lib, k);
-      return xs.length ? median(xs) : NaN;
-    };
-    const [o99, o999, z99, z999] = [tail("omq", "p99Us"), tail("omq", "p999Us"), tail("zeromq", "p99Us"), tail("zeromq", "p999Us")];
-    console.log(`| ${id}: p99 / p99.9 | ${sig(o99)} / ${sig(o999)} µs | ${sig(z99)} / ${sig(z999)} µs | ${sig(o99 / z99)}× / ${sig(o999 / z999)}× | |`);
-  }
+  if (key === "p50Us") console.log(`| ${id}: p99 / p99.9 | ${tailRow(id).join(" | ")} | |`);
 }
 
 console.log("\nper run (#16's goals):");
@@ -126,7 +124,7 @@ function pooledMedian(id, lib, key) {
 }
 
 function throughputRow(id) {
-  const c = runs.map((r) => r.cases.find((x) => x.id === id)).find(Boolean);
+  const c = firstCase(id);
   const o = cell(id, "omq", c.metric.key, c.metric.unit);
   const z = cell(id, "zeromq", c.metric.key, c.metric.unit);
   const row = [o.text, bare(z.text), `${sig(o.med / z.med)}×`];
